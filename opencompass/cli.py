@@ -1,0 +1,67 @@
+"""``run.py``: parse the command line, then plan and run the stages of an evaluation."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from typing import Any
+
+from .errors import OpenCompassError
+from .utils.logging import get_logger, setup_logging
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog='run.py', description='Evaluate models on datasets, locally or on Slurm.')
+    p.add_argument('config', help='the evaluation config (a Python file)')
+    p.add_argument('-p', '--partition', help='Slurm partition (runs tasks with SlurmRunner)')
+    p.add_argument('-q', '--quotatype', default=None, choices=['reserved', 'auto', 'spot'],
+                   help='Slurm quota type (default: auto)')
+    p.add_argument('--qos', help='Slurm QOS')
+    p.add_argument('--debug', action='store_true',
+                   help='run tasks one by one in this process, output live')
+    p.add_argument('-m', '--mode', default='all', choices=['all', 'infer', 'eval', 'viz'],
+                   help='all (default), infer only, eval only (needs -r), viz only (needs -r)')
+    p.add_argument('-r', '--reuse', nargs='?', const='latest', default=None, metavar='TIMESTAMP',
+                   help='reuse the newest run in WORKDIR, or the one named; redo only what is '
+                        'missing or stale')
+    p.add_argument('-w', '--work-dir', default=None,
+                   help='where runs are written (default: outputs/default)')
+    p.add_argument('-l', '--lark', action='store_true', help='report status to the Lark bot')
+    p.add_argument('--dry-run', action='store_true',
+                   help='print the task plan (and commands) and exit without running anything')
+    p.add_argument('--max-num-workers', type=int, default=None,
+                   help='tasks to run at once (overrides the config)')
+    p.add_argument('--force', action='store_true', help='redo every task, even fresh ones')
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    logger = get_logger()
+    try:
+        from .pipeline import Pipeline
+        return Pipeline(args).run()
+    except OpenCompassError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print('interrupted: running tasks were stopped; resume with -r', file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - a bug: keep the traceback out of the user's face
+        logger.debug('unexpected error', exc_info=True)
+        log = _crash_log(traceback.format_exc())
+        print(f'internal error: {sys.exc_info()[1]!r}; the traceback is in {log}',
+              file=sys.stderr)
+        return 3
+
+
+def _crash_log(text: str) -> str:
+    import tempfile
+    fd, path = tempfile.mkstemp(prefix='opencompass-crash-', suffix='.log')
+    with os.fdopen(fd, 'w') as f:
+        f.write(text)
+    return path
+

@@ -1,0 +1,91 @@
+"""The dataset contract: ``load()`` returns rows; the reader picks columns and slices."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import ConfigError, DatasetError
+
+Rows = list[dict[str, Any]]
+
+
+class BaseDataset:
+    """A dataset built from a config entry: ``type(reader_cfg=..., **load_kwargs)``.
+
+    Subclasses implement the static ``load(**kwargs)`` returning either a list of
+    rows (used as both the train and test split) or ``{'train': rows, 'test': rows}``.
+    ``estimate_size`` may be overridden to count rows without loading them.
+    """
+
+    def __init__(self, reader_cfg: dict | None = None, abbr: str | None = None, **kwargs: Any):
+        self.abbr = abbr
+        self.reader = DatasetReader(**(reader_cfg or {}))
+        splits = self.load(**kwargs)
+        if isinstance(splits, dict):
+            self.splits = {k: list(v) for k, v in splits.items()}
+        else:
+            rows = list(splits)
+            self.splits = {'train': rows, 'test': rows}
+        self.train = self.reader.select(self.splits, 'train')
+        self.test = self.reader.select(self.splits, 'test')
+
+    @staticmethod
+    def load(**kwargs: Any) -> Rows | dict[str, Rows]:
+        raise NotImplementedError
+
+    @classmethod
+    def estimate_size(cls, reader_cfg: dict | None = None, **kwargs: Any) -> int:
+        """Number of test rows after ``test_range``; subclasses may count cheaply."""
+        return len(cls(reader_cfg=reader_cfg, **kwargs).test)
+
+
+class DatasetReader:
+    """Which columns are inputs and output, which splits to use and which slice."""
+
+    def __init__(self, input_columns: list[str] | str = (), output_column: str | None = None,
+                 train_split: str = 'train', test_split: str = 'test',
+                 train_range: str | None = None, test_range: str | None = None, **_: Any):
+        self.input_columns = [input_columns] if isinstance(input_columns, str) else list(input_columns)
+        self.output_column = output_column
+        self.split_names = {'train': train_split, 'test': test_split}
+        self.ranges = {'train': train_range, 'test': test_range}
+        for name, rng in self.ranges.items():
+            if rng:
+                parse_range(rng, f'reader_cfg.{name}_range')
+
+    def select(self, splits: dict[str, Rows], which: str) -> Rows:
+        name = self.split_names[which]
+        if name not in splits:
+            raise DatasetError(f"the dataset has no split '{name}' (it has: {', '.join(splits)})")
+        rows = splits[name]
+        rng = self.ranges[which]
+        return apply_range(rows, rng) if rng else rows
+
+    def check_columns(self, rows: Rows, source: str, need_output: bool = True) -> None:
+        """Raise a DatasetError naming the first row that lacks a needed column."""
+        needed = list(self.input_columns)
+        if need_output and self.output_column:
+            needed.append(self.output_column)
+        for i, row in enumerate(rows):
+            missing = [c for c in needed if c not in row]
+            if missing:
+                raise DatasetError(f'{source}: row {i + 1} has no column {missing[0]!r} '
+                                   f'(reader_cfg needs {needed})')
+
+
+_RANGE = re.compile(r'^\[\s*(-?\d*)\s*:\s*(-?\d*)\s*(?::\s*(-?\d+)\s*)?\]$')
+
+
+def parse_range(text: str, where: str = 'test_range') -> slice:
+    """``'[0:100]'`` / ``'[:50]'`` / ``'[10:]'`` -> slice; anything else is a ConfigError."""
+    m = _RANGE.match(str(text).strip())
+    if not m:
+        raise ConfigError(f"{where}: '{text}' is not a range like '[0:100]'")
+    start, stop, step = (int(g) if g not in (None, '') else None for g in m.groups())
+    if step == 0:
+        raise ConfigError(f"{where}: '{text}' has a zero step")
+    return slice(start, stop, step)
+
+
+def apply_range(rows: list, text: str) -> list:
+    return rows[parse_range(text)]

@@ -1,0 +1,37 @@
+"""Build a dataset from its config entry and pick the test rows of a part."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..registry import LOAD_DATASET, build
+from .base import BaseDataset
+
+# keys of a dataset entry that configure the evaluation, not the loader
+NON_LOADER_KEYS = ('abbr', 'reader_cfg', 'infer_cfg', 'eval_cfg', 'part', 'base_abbr', 'summary')
+
+
+def build_dataset(cfg: dict, where: str = 'datasets') -> BaseDataset:
+    loader = {k: v for k, v in cfg.items() if k not in NON_LOADER_KEYS}
+    return build(loader, LOAD_DATASET, where=where, reader_cfg=cfg.get('reader_cfg', {}),
+                 abbr=cfg.get('abbr'))
+
+
+def test_ids(cfg: dict, dataset: BaseDataset) -> list[int]:
+    """Positions in the test split this entry covers: all of it, or its part's range."""
+    part = cfg.get('part')
+    n = len(dataset.test)
+    if part:
+        return list(range(part[0], min(part[1], n)))
+    return list(range(n))
+
+
+def estimate_size(cfg: dict) -> int:
+    """Number of test rows, counted as cheaply as the loader allows."""
+    loader = {k: v for k, v in cfg.items() if k not in NON_LOADER_KEYS}
+    cls = LOAD_DATASET.get(loader.pop('type'))
+    return cls.estimate_size(reader_cfg=cfg.get('reader_cfg', {}), **loader)
+
+
+def reference(dataset: BaseDataset, index: int) -> Any:
+    column = dataset.reader.output_column
+    return dataset.test[index].get(column) if column else None

@@ -1,0 +1,9 @@
+"""Model wrappers. Importing a class here never imports torch; loading the model does."""
+from ..utils.lazy import lazy_exports
+
+__getattr__, __all__ = lazy_exports(__name__, {
+    'BaseModel': '.base',
+    'HuggingFaceCausalLM': '.huggingface',
+    'HuggingFace': '.huggingface',
+    'HuggingFacewithChatTemplate': '.huggingface',
+})

@@ -1,0 +1,4 @@
+"""OpenCompass import path of :class:`DatasetReader`."""
+from ..datasets.base import DatasetReader
+
+__all__ = ['DatasetReader']

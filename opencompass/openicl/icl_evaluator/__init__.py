@@ -1,0 +1,8 @@
+"""Evaluators compare predictions with references and return metrics plus per-sample details."""
+from ...utils.lazy import lazy_exports
+
+__getattr__, __all__ = lazy_exports(__name__, {
+    'BaseEvaluator': '.icl_base_evaluator',
+    'AccEvaluator': '.icl_acc_evaluator',
+    'EMEvaluator': '.icl_em_evaluator',
+})

@@ -1,0 +1,33 @@
+"""The evaluator contract: ``score(predictions, references) -> {metric: value, 'details': [...]}``."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+class BaseEvaluator:
+    """Metrics are percentages (0-100), as in OpenCompass; ``details`` explains each sample."""
+
+    def score(self, predictions: list, references: list) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @staticmethod
+    def check_lengths(predictions: list, references: list) -> dict[str, Any] | None:
+        if len(predictions) != len(references):
+            return {'error': f'{len(predictions)} predictions but {len(references)} references'}
+        return None
+
+    @staticmethod
+    def per_sample(predictions: list, references: list,
+                   same: Callable[[Any, Any], bool], metric: str) -> dict[str, Any]:
+        """Score by a per-sample predicate, with details for every sample."""
+        error = BaseEvaluator.check_lengths(predictions, references)
+        if error:
+            return error
+        details = []
+        correct = 0
+        for pred, ref in zip(predictions, references):
+            ok = bool(same(pred, ref))
+            correct += ok
+            details.append({'pred': pred, 'answer': ref, 'correct': ok})
+        value = 100.0 * correct / len(predictions) if predictions else 0.0
+        return {metric: value, 'details': details}

@@ -1,0 +1,59 @@
+"""The inferencer contract, shared by generation and loglikelihood inferencers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from ..icl_prompt_template import Prompt, PromptTemplate
+
+OnDone = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Sample:
+    """One test row ready for inference: its id, columns and in-context string."""
+
+    id: str
+    entry: dict
+    ice: str
+    gold: Any
+
+
+class BaseInferencer:
+    """Build prompts for samples, call the model in batches, report each finished batch.
+
+    ``infer`` calls ``on_done({sample_id: record})`` after every batch so the task
+    can journal results as they arrive; a killed task redoes at most one batch.
+    """
+
+    def __init__(self, max_out_len: int | None = None, batch_size: int | None = None,
+                 max_seq_len: int | None = None, **kwargs: Any):
+        self.max_out_len = max_out_len
+        self.batch_size = batch_size
+        self.max_seq_len = max_seq_len
+        self.extra = kwargs
+
+    def infer(self, model: Any, samples: list[Sample], prompt_template: PromptTemplate | None,
+              ice_template: PromptTemplate | None, output_column: str | None,
+              on_done: OnDone) -> None:
+        raise NotImplementedError
+
+    def batches(self, model: Any, samples: list[Sample]) -> Iterator[list[Sample]]:
+        size = max(1, int(self.batch_size or getattr(model, 'batch_size', 1) or 1))
+        for i in range(0, len(samples), size):
+            yield samples[i:i + size]
+
+    @staticmethod
+    def template_for(prompt_template: PromptTemplate | None,
+                     ice_template: PromptTemplate | None) -> PromptTemplate:
+        template = prompt_template or ice_template
+        if template is None:
+            from ...errors import ConfigError
+            raise ConfigError('infer_cfg: needs a prompt_template (or an ice_template)')
+        return template
+
+    @staticmethod
+    def build(template: PromptTemplate, sample: Sample, output_column: str | None,
+              label: Any = None, gen: bool = False) -> Prompt:
+        return template.generate_item(sample.entry, output_column, ice=sample.ice, label=label,
+                                      gen=gen)

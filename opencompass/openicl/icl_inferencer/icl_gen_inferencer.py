@@ -1,0 +1,33 @@
+"""``GenInferencer``: greedy generation, one prediction string per sample."""
+from __future__ import annotations
+
+from typing import Any
+
+from ...registry import ICL_INFERENCERS
+from .icl_base_inferencer import BaseInferencer, OnDone, Sample
+
+
+@ICL_INFERENCERS.register_module()
+class GenInferencer(BaseInferencer):
+    """Generate up to ``max_out_len`` tokens, stopping at ``stopping_criteria``."""
+
+    def __init__(self, stopping_criteria: list[str] | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.stopping_criteria = list(stopping_criteria or [])
+
+    def infer(self, model: Any, samples: list[Sample], prompt_template: Any, ice_template: Any,
+              output_column: str | None, on_done: OnDone) -> None:
+        template = self.template_for(prompt_template, ice_template)
+        max_out_len = self.max_out_len or getattr(model, 'max_out_len', None) or 256
+        for batch in self.batches(model, samples):
+            prompts = [self.build(template, s, output_column, gen=True) for s in batch]
+            outputs = model.generate_from_template(prompts, max_out_len=max_out_len,
+                                                   stopping_criteria=self.stopping_criteria)
+            records = {}
+            for s, prompt, out in zip(batch, prompts, outputs):
+                record = {'origin_prompt': model.render_prompt(prompt), 'prediction': out,
+                          'gold': s.gold}
+                if isinstance(out, dict):  # API models may report a failure per sample
+                    record.update(out)
+                records[s.id] = record
+            on_done(records)

@@ -1,0 +1,41 @@
+"""``PPLInferencer``: score every label's prompt, predict the least perplexing label."""
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import ConfigError
+from ...registry import ICL_INFERENCERS
+from .icl_base_inferencer import BaseInferencer, OnDone, Sample
+
+
+@ICL_INFERENCERS.register_module()
+class PPLInferencer(BaseInferencer):
+    """For each sample and each label, the mean token loss of the filled template."""
+
+    def __init__(self, labels: list | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.labels = labels
+
+    def infer(self, model: Any, samples: list[Sample], prompt_template: Any, ice_template: Any,
+              output_column: str | None, on_done: OnDone) -> None:
+        template = self.template_for(prompt_template, ice_template)
+        labels = self.labels or template.labels
+        if not labels:
+            raise ConfigError('infer_cfg.prompt_template: PPLInferencer needs a template per '
+                              'label (a dict from each label to its template)')
+        for batch in self.batches(model, samples):
+            prompts = [self.build(template, s, output_column, label=lab)
+                       for s in batch for lab in labels]
+            losses = model.get_ppl_from_template(prompts)
+            records = {}
+            for i, s in enumerate(batch):
+                mine = losses[i * len(labels):(i + 1) * len(labels)]
+                best = min(range(len(labels)), key=lambda j: mine[j])
+                records[s.id] = {
+                    'origin_prompt': {str(lab): model.render_prompt(p) for lab, p in
+                                      zip(labels, prompts[i * len(labels):(i + 1) * len(labels)])},
+                    'ppl': {str(lab): float(v) for lab, v in zip(labels, mine)},
+                    'prediction': labels[best],
+                    'gold': s.gold,
+                }
+            on_done(records)

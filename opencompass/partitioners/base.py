@@ -1,0 +1,35 @@
+"""The partitioner contract: ``partition(models, datasets) -> [task cfg]``."""
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+IsDone = Callable[[dict, dict], bool]
+
+
+class BasePartitioner:
+    """Turns the (model, dataset) pairs that still need work into task configs.
+
+    A task config is ``{'models': [m], 'datasets': [[d, ...]], 'work_dir': RUN_DIR}``.
+    ``is_done(model, dataset)`` lets the caller drop pairs whose outputs are fresh.
+    """
+
+    def __init__(self, **kwargs: Any):
+        self.options = kwargs
+
+    def partition(self, models: list[dict], datasets: list[dict], work_dir: str, stage: str,
+                  is_done: IsDone | None = None) -> list[dict[str, Any]]:
+        tasks = []
+        for model in models:
+            todo = self.expand(model, datasets, stage)
+            todo = [d for d in todo if not (is_done and is_done(model, d))]
+            for group in self.group(todo):
+                tasks.append({'models': [model], 'datasets': [group], 'work_dir': work_dir})
+        return tasks
+
+    def expand(self, model: dict, datasets: list[dict], stage: str) -> list[dict]:
+        """The dataset entries of one model (a subclass may split them into parts)."""
+        return [copy.deepcopy(d) for d in datasets]
+
+    def group(self, datasets: list[dict]) -> list[list[dict]]:
+        raise NotImplementedError

@@ -1,0 +1,87 @@
+"""``SizePartitioner``: cut large datasets into parts and pack parts into even tasks.
+
+The cost of a dataset is its number of test rows times a factor: the number of
+labels for loglikelihood (PPL) datasets, ``gen_task_coef`` for generation. A
+dataset costing more than ``max_task_size`` is cut into parts ``abbr_0, abbr_1,
+...`` covering consecutive row ranges; parts and small datasets are then packed,
+largest first, into tasks of at most ``max_task_size``.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+from ..datasets.build import estimate_size
+from ..errors import ConfigError
+from ..registry import PARTITIONERS
+from ..utils.abbr import dataset_abbr
+from ..utils.serialize import short_type
+from .base import BasePartitioner
+
+
+@PARTITIONERS.register_module()
+class SizePartitioner(BasePartitioner):
+    def __init__(self, max_task_size: int = 40000, gen_task_coef: int = 20,
+                 strategy: str = 'heuristic', **kwargs: Any):
+        super().__init__(**kwargs)
+        if not isinstance(max_task_size, int) or max_task_size < 1:
+            raise ConfigError(f'partitioner.max_task_size: must be a positive integer, '
+                              f'got {max_task_size!r}')
+        if strategy not in ('heuristic', 'split'):
+            raise ConfigError(f"partitioner.strategy: 'heuristic' or 'split', got {strategy!r}")
+        self.max_task_size = max_task_size
+        self.gen_task_coef = gen_task_coef
+        self.strategy = strategy
+
+    def factor(self, dataset: dict) -> int:
+        infer_cfg = dataset.get('infer_cfg', {})
+        inferencer = short_type(infer_cfg.get('inferencer', {}).get('type', 'GenInferencer'))
+        if 'PPL' in inferencer or 'LL' in inferencer:
+            template = infer_cfg.get('prompt_template', {}).get('template')
+            if isinstance(template, dict) and 'round' not in template:
+                return max(1, len(template))
+            return 1
+        return self.gen_task_coef
+
+    def cost(self, dataset: dict) -> int:
+        if 'part' in dataset:
+            return (dataset['part'][1] - dataset['part'][0]) * self.factor(dataset)
+        return estimate_size(dataset) * self.factor(dataset)
+
+    def expand(self, model: dict, datasets: list[dict], stage: str) -> list[dict]:
+        if stage != 'infer':
+            return super().expand(model, datasets, stage)
+        out = []
+        for dataset in datasets:
+            size = estimate_size(dataset)
+            factor = self.factor(dataset)
+            if size * factor <= self.max_task_size:
+                out.append(copy.deepcopy(dataset))
+                continue
+            step = max(1, self.max_task_size // factor)
+            base = dataset_abbr(dataset)
+            for i in range(math.ceil(size / step)):
+                part = copy.deepcopy(dataset)
+                part['abbr'] = f'{base}_{i}'
+                part['base_abbr'] = base
+                part['part'] = [i * step, min(size, (i + 1) * step)]
+                out.append(part)
+        return out
+
+    def group(self, datasets: list[dict]) -> list[list[dict]]:
+        if self.strategy == 'split':
+            return [[d] for d in datasets]
+        costed = sorted(((self.cost(d), d) for d in datasets), key=lambda x: -x[0])
+        groups: list[list[dict]] = []
+        current: list[dict] = []
+        load = 0
+        for cost, dataset in costed:
+            if current and load + cost > self.max_task_size:
+                groups.append(current)
+                current, load = [], 0
+            current.append(dataset)
+            load += cost
+        if current:
+            groups.append(current)
+        return groups

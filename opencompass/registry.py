@@ -1,0 +1,109 @@
+"""Registries map the names used in configs to classes and functions.
+
+A config names an implementation with ``type=``: either the object itself
+(``type=HuggingFaceCausalLM``), its registered name (``type='HuggingFaceCausalLM'``)
+or a dotted import path (``type='my_pkg.models.MyModel'``). Registries are lazy:
+each knows the package that defines its members, and a package exposes its
+names through a lazy ``__getattr__`` so resolving one name imports one module.
+"""
+from __future__ import annotations
+
+import difflib
+import importlib
+from typing import Any, Callable
+
+from .errors import ConfigError
+
+
+class Registry:
+    """A name -> object table for one kind of component (models, datasets, ...)."""
+
+    def __init__(self, kind: str, package: str | None = None):
+        self.kind = kind
+        self.package = package
+        self._members: dict[str, Any] = {}
+
+    def register_module(self, name: str | None = None, force: bool = False) -> Callable:
+        """Decorator registering a class or function under ``name`` (default: its own)."""
+
+        def wrap(obj: Any) -> Any:
+            key = name or obj.__name__
+            if key in self._members and self._members[key] is not obj and not force:
+                raise KeyError(f'{key} is already registered as a {self.kind}')
+            self._members[key] = obj
+            return obj
+
+        return wrap
+
+    def known_names(self) -> list[str]:
+        names = set(self._members)
+        if self.package:
+            pkg = importlib.import_module(self.package)
+            names.update(getattr(pkg, '__all__', ()))
+        return sorted(names)
+
+    def get(self, key: Any, where: str = 'type') -> Any:
+        """Resolve ``key`` (object, registered name or dotted path) to an object."""
+        if not isinstance(key, str):
+            return key
+        if key in self._members:
+            return self._members[key]
+        if self.package:
+            pkg = importlib.import_module(self.package)
+            if key in getattr(pkg, '__all__', ()):
+                return getattr(pkg, key)
+        if '.' in key:
+            obj = import_dotted(key)
+            if obj is not None:
+                return obj
+        hint = difflib.get_close_matches(key.rsplit('.', 1)[-1], self.known_names(), n=1)
+        extra = f"; did you mean '{hint[0]}'?" if hint else ''
+        raise ConfigError(f"{where}: unknown {self.kind} type '{key}'{extra}")
+
+
+def import_dotted(path: str) -> Any | None:
+    """Import ``pkg.module.Name`` and return ``Name``, or None when it does not exist."""
+    module_name, _, attr = path.rpartition('.')
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    obj = module
+    for part in attr.split('.'):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def dotted_name(obj: Any) -> str:
+    """The import path of a class or function, the inverse of :func:`import_dotted`."""
+    return f'{obj.__module__}.{obj.__qualname__}'
+
+
+MODELS = Registry('model', 'opencompass.models')
+LOAD_DATASET = Registry('dataset', 'opencompass.datasets')
+ICL_PROMPT_TEMPLATES = Registry('prompt template', 'opencompass.openicl.icl_prompt_template')
+ICL_RETRIEVERS = Registry('retriever', 'opencompass.openicl.icl_retriever')
+ICL_INFERENCERS = Registry('inferencer', 'opencompass.openicl.icl_inferencer')
+ICL_EVALUATORS = Registry('evaluator', 'opencompass.openicl.icl_evaluator')
+TEXT_POSTPROCESSORS = Registry('postprocessor', 'opencompass.utils.text_postprocessors')
+PARTITIONERS = Registry('partitioner', 'opencompass.partitioners')
+RUNNERS = Registry('runner', 'opencompass.runners')
+TASKS = Registry('task', 'opencompass.tasks')
+SUMMARIZERS = Registry('summarizer', 'opencompass.summarizers')
+
+
+def build(cfg: dict, registry: Registry, where: str = 'type', **extra: Any) -> Any:
+    """Instantiate ``cfg['type']`` from ``registry`` with the other keys as arguments."""
+    if not isinstance(cfg, dict) or 'type' not in cfg:
+        raise ConfigError(f'{where}: expected a dict with a "type" key, got {cfg!r:.80}')
+    kwargs = {k: v for k, v in cfg.items() if k != 'type'}
+    kwargs.update(extra)
+    cls = registry.get(cfg['type'], where=f'{where}.type')
+    try:
+        return cls(**kwargs)
+    except TypeError as e:
+        if 'argument' in str(e):
+            raise ConfigError(f'{where}: {e}') from e
+        raise

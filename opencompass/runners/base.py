@@ -1,0 +1,91 @@
+"""The runner contract: ``launch(tasks) -> [TaskStatus]``, plus in-process debug mode."""
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import OpenCompassError
+from ..registry import TASKS
+from ..tasks.base import BaseTask
+from ..utils.logging import add_file_handler, get_logger
+
+
+@dataclass
+class TaskStatus:
+    """How one task ended: ``returncode`` 0 is success; ``attempts`` counts tries."""
+
+    name: str
+    log_path: str
+    returncode: int
+    attempts: int = 1
+    seconds: float = 0.0
+    error: str = ''
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+class BaseRunner:
+    """Shared settings of runners; subclasses implement :meth:`launch_all`.
+
+    ``task`` is the task config from the config file (``dict(type=OpenICLInferTask)``).
+    """
+
+    def __init__(self, task: dict | None = None, max_num_workers: int = 16, debug: bool = False,
+                 retry: int = 0, **kwargs: Any):
+        self.task_cfg = dict(task or {})
+        self.max_num_workers = max(1, int(max_num_workers))
+        self.debug = debug
+        self.retry = int(retry)
+        self.options = kwargs
+
+    def task_class(self) -> type[BaseTask]:
+        return TASKS.get(self.task_cfg.get('type', 'OpenICLInferTask'), where='runner.task.type')
+
+    def make_tasks(self, task_cfgs: list[dict]) -> list[BaseTask]:
+        cls = self.task_class()
+        return [cls(cfg) for cfg in task_cfgs]
+
+    def launch(self, tasks: list[BaseTask]) -> list[TaskStatus]:
+        if not tasks:
+            return []
+        if self.debug:
+            return [self.run_in_process(t) for t in tasks]
+        return self.launch_all(tasks)
+
+    def launch_all(self, tasks: list[BaseTask]) -> list[TaskStatus]:
+        raise NotImplementedError
+
+    def describe(self, task: BaseTask) -> str:
+        """The command this runner would run for ``task`` (for ``--dry-run``)."""
+        return ' '.join(task.command())
+
+    @staticmethod
+    def run_in_process(task: BaseTask) -> TaskStatus:
+        """``--debug``: run in this process, output live on the terminal and in the log."""
+        logger = get_logger()
+        log_path = task.log_path()
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        open(log_path, 'w').close()
+        add_file_handler(log_path)
+        handler = logger.handlers[-1]
+        started = time.time()
+        logger.info('running %s in this process (--debug)', task.name)
+        code, error = 0, ''
+        try:
+            task.run()
+        except OpenCompassError as e:
+            code, error = 1, str(e)
+            logger.error('%s failed: %s', task.name, e)
+        except Exception as e:  # noqa: BLE001 - a failing task must not stop the others
+            code, error = 2, f'{type(e).__name__}: {e}'
+            logger.error('%s crashed:\n%s', task.name, traceback.format_exc())
+        finally:
+            logger.removeHandler(handler)
+            handler.close()
+        return TaskStatus(task.name, log_path, code, seconds=time.time() - started, error=error)

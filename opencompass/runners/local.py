@@ -1,0 +1,195 @@
+"""``LocalRunner``: tasks as subprocesses on this machine, GPUs shared out by slot."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ..errors import RunnerError
+from ..registry import RUNNERS
+from ..tasks.base import BaseTask
+from ..utils.logging import get_logger
+from .base import BaseRunner, TaskStatus
+from .progress import TaskProgress
+
+
+def visible_gpus() -> list[str]:
+    """GPU ids from ``CUDA_VISIBLE_DEVICES``, else ``nvidia-smi -L``, else none."""
+    env = os.environ.get('CUDA_VISIBLE_DEVICES')
+    if env is not None:
+        return [g.strip() for g in env.split(',') if g.strip() and g.strip() != '-1']
+    try:
+        out = subprocess.run(['nvidia-smi', '-L'], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [str(i) for i, line in enumerate(out.stdout.splitlines()) if line.startswith('GPU')]
+
+
+class GpuPool:
+    """Hands out GPU slots; each GPU has ``per_gpu`` slots, a task takes whole GPUs."""
+
+    def __init__(self, gpus: list[str], per_gpu: int = 1):
+        self.free = {g: per_gpu for g in gpus}
+        self.cond = threading.Condition()
+
+    def acquire(self, n: int) -> list[str]:
+        if n == 0:
+            return []
+        with self.cond:
+            while True:
+                ready = [g for g, slots in self.free.items() if slots > 0]
+                if len(ready) >= n:
+                    chosen = sorted(ready, key=lambda g: -self.free[g])[:n]
+                    for g in chosen:
+                        self.free[g] -= 1
+                    return chosen
+                self.cond.wait()
+
+    def release(self, gpus: list[str]) -> None:
+        with self.cond:
+            for g in gpus:
+                self.free[g] += 1
+            self.cond.notify_all()
+
+
+@RUNNERS.register_module()
+class LocalRunner(BaseRunner):
+    """Runs up to ``max_num_workers`` tasks at once as child processes.
+
+    A task needing ``run_cfg.num_gpus`` GPUs gets them through ``CUDA_VISIBLE_DEVICES``
+    (at most ``max_workers_per_gpu`` tasks per GPU); tasks needing none never wait.
+    """
+
+    def __init__(self, max_workers_per_gpu: int = 1, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.max_workers_per_gpu = max(1, int(max_workers_per_gpu))
+        self._procs: dict[int, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+        self._stopping = False
+
+    def launch_all(self, tasks: list[BaseTask]) -> list[TaskStatus]:
+        gpus = visible_gpus()
+        too_big = [t for t in tasks if t.num_gpus > len(gpus)]
+        if too_big:
+            raise RunnerError(f'{too_big[0].name} needs {too_big[0].num_gpus} GPU(s) but '
+                              f'{len(gpus)} are visible here; lower run_cfg.num_gpus or use '
+                              'Slurm (-p PARTITION)')
+        pool = GpuPool(gpus, self.max_workers_per_gpu)
+        progress = TaskProgress(tasks)
+        # long tasks first, so the makespan is not decided by one late starter
+        order = sorted(range(len(tasks)), key=lambda i: -task_weight(tasks[i]))
+        results: list[TaskStatus | None] = [None] * len(tasks)
+
+        def work(i: int) -> None:
+            results[i] = self._run_with_retry(tasks[i], pool, progress)
+
+        try:
+            with ThreadPoolExecutor(max_workers=min(self.max_num_workers, len(tasks))) as ex:
+                list(ex.map(work, order))
+        except KeyboardInterrupt:
+            self.terminate_all()
+            raise
+        finally:
+            progress.close()
+        return [r for r in results if r is not None]
+
+    def _run_with_retry(self, task: BaseTask, pool: GpuPool, progress: TaskProgress) -> TaskStatus:
+        attempts = 0
+        while True:
+            attempts += 1
+            status = self._run_once(task, pool, progress, attempts)
+            if status.ok or attempts > self.retry or self._stopping:
+                status.attempts = attempts
+                progress.finish(task, status.ok)
+                return status
+            get_logger().warning('%s failed (exit %s), retrying (%d/%d)', task.name,
+                                 status.returncode, attempts, self.retry)
+            progress.retried(task)
+
+    def _run_once(self, task: BaseTask, pool: GpuPool, progress: TaskProgress,
+                  attempt: int) -> TaskStatus:
+        gpus = pool.acquire(task.num_gpus)
+        started = time.time()
+        try:
+            task.write_task_file()
+            log_path = task.log_path()
+            os.makedirs(os.path.dirname(log_path), exist_ok=True)
+            env = dict(os.environ)
+            if task.num_gpus:
+                env['CUDA_VISIBLE_DEVICES'] = ','.join(gpus)
+            elif gpus == [] and 'CUDA_VISIBLE_DEVICES' not in env:
+                env['CUDA_VISIBLE_DEVICES'] = ''
+            progress.start(task)
+            with open(log_path, 'a' if attempt > 1 else 'w', encoding='utf-8') as log:
+                if attempt > 1:
+                    log.write(f'\n===== attempt {attempt} =====\n')
+                    log.flush()
+                if self._stopping:
+                    return TaskStatus(task.name, log_path, -signal.SIGTERM)
+                proc = subprocess.Popen(task.command(), stdout=log, stderr=subprocess.STDOUT,
+                                        env=env, start_new_session=True,
+                                        stdin=subprocess.DEVNULL)
+                with self._lock:
+                    self._procs[proc.pid] = proc
+                try:
+                    while True:
+                        try:
+                            code = proc.wait(timeout=0.5)
+                            break
+                        except subprocess.TimeoutExpired:
+                            progress.poll()
+                finally:
+                    with self._lock:
+                        self._procs.pop(proc.pid, None)
+            error = '' if code == 0 else last_error_line(log_path)
+            return TaskStatus(task.name, log_path, code, seconds=time.time() - started,
+                              error=error)
+        finally:
+            pool.release(gpus)
+
+    def terminate_all(self) -> None:
+        """Kill every running task's whole process group."""
+        self._stopping = True
+        with self._lock:
+            procs = list(self._procs.values())
+        for proc in procs:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + 5
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def task_weight(task: BaseTask) -> int:
+    """A rough cost used to start big tasks first (rows of its datasets or parts)."""
+    total = 0
+    for ds in task.dataset_cfgs:
+        for d in ds:
+            part = d.get('part')
+            total += (part[1] - part[0]) if part else 1000
+    return total
+
+
+def last_error_line(log_path: str, limit: int = 300) -> str:
+    """The most telling line of a failed task's log (its last 'error:' line, or last line)."""
+    try:
+        with open(log_path, encoding='utf-8', errors='replace') as f:
+            lines = [ln.rstrip() for ln in f.readlines()[-200:] if ln.strip()]
+    except OSError:
+        return ''
+    for line in reversed(lines):
+        if line.startswith('error:') or 'Error:' in line:
+            return line[:limit]
+    return lines[-1][:limit] if lines else ''

@@ -1,0 +1,6 @@
+"""Summarizers read ``results/`` and write the report in ``summary/``."""
+from ..utils.lazy import lazy_exports
+
+__getattr__, __all__ = lazy_exports(__name__, {
+    'DefaultSummarizer': '.default',
+})

@@ -1,0 +1,43 @@
+"""The one logger of the tool: ``get_logger()``; ``setup_logging`` configures it once."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+LOGGER_NAME = 'opencompass'
+_FORMAT = '%(asctime)s %(levelname).1s %(message)s'
+
+
+def get_logger() -> logging.Logger:
+    return logging.getLogger(LOGGER_NAME)
+
+
+def setup_logging(level: str | int = 'INFO', log_file: str | None = None) -> logging.Logger:
+    """Console handler on stderr (brief) and, optionally, a detailed file handler."""
+    logger = get_logger()
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    for h in list(logger.handlers):
+        if getattr(h, '_oc_console', False) or (log_file and getattr(h, '_oc_file', False)):
+            logger.removeHandler(h)
+            h.close()
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(os.environ.get('OC_LOG_LEVEL', level))
+    console.setFormatter(logging.Formatter('%(levelname)s %(message)s' if sys.stderr.isatty()
+                                           else _FORMAT, '%H:%M:%S'))
+    console._oc_console = True  # type: ignore[attr-defined]
+    logger.addHandler(console)
+    if log_file:
+        add_file_handler(log_file)
+    return logger
+
+
+def add_file_handler(log_file: str) -> None:
+    logger = get_logger()
+    os.makedirs(os.path.dirname(os.path.abspath(log_file)), exist_ok=True)
+    fh = logging.FileHandler(log_file, encoding='utf-8')
+    fh.setLevel(logging.DEBUG)
+    fh.setFormatter(logging.Formatter(_FORMAT, '%Y-%m-%d %H:%M:%S'))
+    fh._oc_file = True  # type: ignore[attr-defined]
+    logger.addHandler(fh)

@@ -1,0 +1,119 @@
+"""Check a whole config before anything runs; report every problem at once.
+
+Each problem is one line naming the config key (``datasets[gsm8k].infer_cfg...``).
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Any
+
+from .datasets.base import parse_range
+from .errors import ConfigError, OpenCompassError
+from .registry import (ICL_EVALUATORS, ICL_INFERENCERS, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS,
+                       LOAD_DATASET, MODELS, PARTITIONERS, RUNNERS, SUMMARIZERS, TASKS,
+                       TEXT_POSTPROCESSORS, Registry)
+from .utils.abbr import dataset_abbr, model_abbr
+
+
+class Checker:
+    """Accumulates problems; ``type_of`` resolves a ``type=`` or records why not."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    def type_of(self, cfg: Any, registry: Registry, where: str, required: bool = True) -> Any:
+        if cfg is None and not required:
+            return None
+        if not isinstance(cfg, dict) or 'type' not in cfg:
+            self.add(f'{where}: expected a dict with a "type" key')
+            return None
+        try:
+            return registry.get(cfg['type'], where=f'{where}.type')
+        except OpenCompassError as e:
+            self.add(str(e))
+            return None
+
+
+def validate(cfg: dict[str, Any]) -> None:
+    """Raise one ConfigError listing every problem found in ``cfg``."""
+    check = Checker()
+    models = cfg.get('models')
+    datasets = cfg.get('datasets')
+    if not isinstance(models, list) or not models:
+        check.add('models: the config must define a non-empty list `models`')
+        models = []
+    if not isinstance(datasets, list) or not datasets:
+        check.add('datasets: the config must define a non-empty list `datasets`')
+        datasets = []
+    for i, m in enumerate(models):
+        where = f"models[{m.get('abbr', i) if isinstance(m, dict) else i}]"
+        check.type_of(m, MODELS, where)
+        if isinstance(m, dict) and 'path' not in m:
+            check.add(f'{where}: missing required key `path`')
+    for i, d in enumerate(datasets):
+        _check_dataset(check, d, i)
+    _check_duplicates(check, models, datasets)
+    for stage, task in (('infer', 'OpenICLInferTask'), ('eval', 'OpenICLEvalTask')):
+        section = cfg.get(stage, {})
+        check.type_of(section.get('partitioner'), PARTITIONERS, f'{stage}.partitioner')
+        check.type_of(section.get('runner'), RUNNERS, f'{stage}.runner')
+        check.type_of(section.get('runner', {}).get('task', {'type': task}), TASKS,
+                      f'{stage}.runner.task')
+    check.type_of(cfg.get('summarizer'), SUMMARIZERS, 'summarizer', required=False)
+    if check.problems:
+        raise ConfigError(check.problems)
+
+
+def _check_dataset(check: Checker, d: Any, i: int) -> None:
+    if not isinstance(d, dict):
+        check.add(f'datasets[{i}]: expected a dict, got {type(d).__name__}')
+        return
+    where = f'datasets[{dataset_abbr(d)}]'
+    loader = check.type_of(d, LOAD_DATASET, where)
+    reader = d.get('reader_cfg')
+    if not isinstance(reader, dict):
+        check.add(f'{where}: missing required key `reader_cfg`')
+        reader = {}
+    elif not reader.get('input_columns'):
+        check.add(f'{where}.reader_cfg: missing required key `input_columns`')
+    for key in ('test_range', 'train_range'):
+        if reader.get(key):
+            try:
+                parse_range(reader[key], f'{where}.reader_cfg.{key}')
+            except ConfigError as e:
+                check.add(str(e))
+    infer = d.get('infer_cfg')
+    if not isinstance(infer, dict):
+        check.add(f'{where}: missing required key `infer_cfg`')
+    else:
+        check.type_of(infer.get('prompt_template'), ICL_PROMPT_TEMPLATES,
+                      f'{where}.infer_cfg.prompt_template', required=False)
+        check.type_of(infer.get('ice_template'), ICL_PROMPT_TEMPLATES,
+                      f'{where}.infer_cfg.ice_template', required=False)
+        check.type_of(infer.get('retriever'), ICL_RETRIEVERS, f'{where}.infer_cfg.retriever',
+                      required=False)
+        check.type_of(infer.get('inferencer'), ICL_INFERENCERS, f'{where}.infer_cfg.inferencer',
+                      required=False)
+        if not infer.get('prompt_template') and not infer.get('ice_template'):
+            check.add(f'{where}.infer_cfg: needs a prompt_template')
+    ev = d.get('eval_cfg') or {}
+    check.type_of(ev.get('evaluator'), ICL_EVALUATORS, f'{where}.eval_cfg.evaluator',
+                  required=False)
+    for key in ('pred_postprocessor', 'dataset_postprocessor'):
+        check.type_of(ev.get(key), TEXT_POSTPROCESSORS, f'{where}.eval_cfg.{key}', required=False)
+    if loader is not None:
+        for path in getattr(loader, 'required_files', lambda **_: [])(**d):
+            if not os.path.exists(path):
+                check.add(f"{where}.path: dataset file not found: '{path}'")
+
+
+def _check_duplicates(check: Checker, models: list, datasets: list) -> None:
+    for kind, items, name in (('models', models, model_abbr), ('datasets', datasets, dataset_abbr)):
+        counts = Counter(name(x) for x in items if isinstance(x, dict))
+        for abbr, n in counts.items():
+            if n > 1:
+                check.add(f"{kind}: abbr '{abbr}' is used by {n} entries; give each a unique abbr")

@@ -1,0 +1,13 @@
+from setuptools import find_packages, setup
+
+with open('requirements.txt') as f:
+    requirements = [ln.strip() for ln in f if ln.strip() and not ln.startswith('#')]
+
+setup(
+    name='opencompass-lite',
+    version='0.1.0',
+    description='Evaluate LLMs on benchmarks at Slurm scale with one command',
+    packages=find_packages(include=['opencompass', 'opencompass.*']),
+    python_requires='>=3.10',
+    install_requires=requirements,
+)
