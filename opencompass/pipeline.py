@@ -17,7 +17,7 @@ from .registry import PARTITIONERS, RUNNERS, SUMMARIZERS, build
 from .runners.base import BaseRunner, TaskStatus
 from .tasks.base import BaseTask
 from .tasks.outputs import infer_fingerprint, is_fresh, output_file
-from .utils.abbr import dataset_abbr
+from .utils.abbr import dataset_abbr, model_abbr
 from .utils.logging import add_file_handler, get_logger
 from .utils.run_dir import new_timestamp, resolve_reuse
 from .utils.serialize import short_type
@@ -34,6 +34,7 @@ class Pipeline:
         self.args = args
         self.logger = get_logger()
         self.statuses: list[TaskStatus] = []
+        self.failed_pairs: set[tuple[str, str]] = set()  # (model, dataset) whose infer failed
 
     # -- set-up ----------------------------------------------------------------------
     def prepare(self) -> None:
@@ -115,6 +116,8 @@ class Pipeline:
 
         def eval_done(m: dict, d: dict) -> bool:
             from .tasks.openicl_eval import OpenICLEvalTask
+            if (model_abbr(m), dataset_abbr(d)) in self.failed_pairs:
+                return True  # already reported as an inference failure
             return OpenICLEvalTask({'models': [m], 'datasets': [[d]],
                                     'work_dir': run_dir}).is_done()
         return eval_done
@@ -133,6 +136,12 @@ class Pipeline:
         statuses = runner.launch(tasks)
         self.statuses += statuses
         failed = [s for s in statuses if not s.ok]
+        by_name = {t.name: t for t in tasks}
+        for status in failed:
+            task = by_name.get(status.name)
+            for m, ds in zip(task.model_cfgs, task.dataset_cfgs) if task else ():
+                self.failed_pairs.update((model_abbr(m), d.get('base_abbr') or dataset_abbr(d))
+                                         for d in ds)
         self.logger.info('%s: %d succeeded, %d failed', stage, len(statuses) - len(failed),
                          len(failed))
 

@@ -1,0 +1,116 @@
+"""Helpers for tests that drive ``run.py`` as a user would: write files, run, read the tree."""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import random
+import subprocess
+import sys
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def write_datasets(directory: str, n_gen: int = 12, n_mc: int = 10) -> None:
+    """``arith.jsonl`` (generation, numeric answers) and ``mc.jsonl`` (A-D choice)."""
+    rng = random.Random(0)
+    with open(os.path.join(directory, 'arith.jsonl'), 'w') as f:
+        for _ in range(n_gen):
+            a, b = rng.randint(1, 20), rng.randint(1, 20)
+            f.write(json.dumps({'question': f'What is {a} + {b}?', 'answer': str(a + b)}) + '\n')
+    with open(os.path.join(directory, 'mc.jsonl'), 'w') as f:
+        for i in range(n_mc):
+            f.write(json.dumps({'question': f'Which letter is number {i % 4 + 1}?', 'A': 'one',
+                                'B': 'two', 'C': 'three', 'D': 'four',
+                                'answer': 'ABCD'[i % 4]}) + '\n')
+
+
+HEADER = '''\
+from opencompass.models import HuggingFaceCausalLM
+from opencompass.datasets import CustomDataset
+from opencompass.openicl.icl_prompt_template import PromptTemplate
+from opencompass.openicl.icl_retriever import ZeroRetriever
+from opencompass.openicl.icl_inferencer import GenInferencer, PPLInferencer
+from opencompass.openicl.icl_evaluator import AccEvaluator, EMEvaluator
+from opencompass.utils.text_postprocessors import last_number_postprocess
+from opencompass.partitioners import NaivePartitioner, SizePartitioner
+from opencompass.runners import LocalRunner
+from opencompass.tasks import OpenICLInferTask, OpenICLEvalTask
+'''
+
+
+def model_entry(path: str, abbr: str = 'tiny', **extra: Any) -> str:
+    opts = dict(abbr=abbr, path=path, max_out_len=6, batch_size=4, max_seq_len=256,
+                torch_threads=1, run_cfg=dict(num_gpus=0))
+    opts.update(extra)
+    return f'dict(type=HuggingFaceCausalLM, **{opts!r})'
+
+
+def dataset_entries(data_dir: str, test_range: str | None = None) -> str:
+    rng = f', test_range={test_range!r}' if test_range else ''
+    return f'''[
+    dict(abbr='arith', type=CustomDataset, path={os.path.join(data_dir, 'arith.jsonl')!r},
+         reader_cfg=dict(input_columns=['question'], output_column='answer'{rng}),
+         infer_cfg=dict(prompt_template=dict(type=PromptTemplate,
+                                             template='Q: {{question}}\\nA: {{answer}}'),
+                        retriever=dict(type=ZeroRetriever), inferencer=dict(type=GenInferencer)),
+         eval_cfg=dict(evaluator=dict(type=EMEvaluator),
+                       pred_postprocessor=dict(type=last_number_postprocess))),
+    dict(abbr='mc', type=CustomDataset, path={os.path.join(data_dir, 'mc.jsonl')!r},
+         reader_cfg=dict(input_columns=['question', 'A', 'B', 'C', 'D'], output_column='answer'{rng}),
+         infer_cfg=dict(prompt_template=dict(type=PromptTemplate, template={{
+                            label: dict(round=[
+                                dict(role='HUMAN', prompt='{{question}}\\nA. {{A}}\\nB. {{B}}\\nC. {{C}}\\nD. {{D}}'),
+                                dict(role='BOT', prompt='Answer: ' + label)])
+                            for label in 'ABCD'}}),
+                        retriever=dict(type=ZeroRetriever), inferencer=dict(type=PPLInferencer)),
+         eval_cfg=dict(evaluator=dict(type=AccEvaluator))),
+]'''
+
+
+def write_config(path: str, models: list[str], datasets: str, infer: str | None = None,
+                 eval_: str | None = None, extra: str = '') -> str:
+    """Write a run config; ``models`` are ``model_entry`` strings."""
+    text = HEADER + f'models = [{", ".join(models)}]\n' + f'datasets = {datasets}\n'
+    if infer:
+        text += f'infer = {infer}\n'
+    if eval_:
+        text += f'eval = {eval_}\n'
+    text += extra
+    with open(path, 'w') as f:
+        f.write(text)
+    return path
+
+
+def run_cli(*args: str, cwd: str | None = None, timeout: float = 600,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python run.py ARGS`` in a subprocess; returns the completed process (text output)."""
+    full_env = dict(os.environ)
+    full_env.pop('CUDA_VISIBLE_DEVICES', None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, os.path.join(ROOT, 'run.py'), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def runs(work_dir: str) -> list[str]:
+    return sorted(d for d in os.listdir(work_dir) if len(d) == 15 and d[8] == '_')
+
+
+def only_run(work_dir: str) -> str:
+    found = runs(work_dir)
+    assert len(found) == 1, found
+    return os.path.join(work_dir, found[0])
+
+
+def read_json(path: str) -> Any:
+    with open(path) as f:
+        return json.load(f)
+
+
+def summary_csv(run_dir: str) -> list[list[str]]:
+    import csv
+    files = sorted(glob.glob(os.path.join(run_dir, 'summary', 'summary_*.csv')))
+    assert files, 'no summary written'
+    with open(files[-1]) as f:
+        return list(csv.reader(f))
