@@ -143,7 +143,9 @@ def test_dry_run_runs_nothing(tmp_path, tiny_model, data_dir):
 
 
 def test_local_runner_ignores_partition_with_one_warning(tmp_path, tiny_model, data_dir):
-    cfg = _config(tmp_path, tiny_model, data_dir)
+    cfg = write_config(str(tmp_path / 'cfg.py'), [model_entry(tiny_model)],
+                       dataset_entries(data_dir), infer=NAIVE,
+                       eval_=NAIVE.replace('OpenICLInferTask', 'OpenICLEvalTask'))
     proc = run_cli(cfg, '-w', str(tmp_path / 'out'), '--dry-run', '-p', 'gpu')
     assert proc.returncode == 0
     assert proc.stderr.count('-p gpu is ignored') == 1
