@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
+    _sigterm_as_interrupt()
     logger = get_logger()
     try:
         from .pipeline import Pipeline
@@ -56,6 +57,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f'internal error: {sys.exc_info()[1]!r}; the traceback is in {log}',
               file=sys.stderr)
         return 3
+
+
+def _sigterm_as_interrupt() -> None:
+    """SIGTERM (e.g. ``kill``, ``scancel`` of the driver) stops the run like Ctrl-C does."""
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def _crash_log(text: str) -> str:
