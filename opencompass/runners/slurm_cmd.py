@@ -1,0 +1,226 @@
+"""Talking to Slurm: the ``srun`` line (built here only), quota-type detection, pre-flight
+checks, and listing / cancelling the jobs of one run.
+
+Every function shells out to the Slurm client tools on ``PATH`` (``srun``, ``sinfo``,
+``squeue``, ``scancel``); nothing here submits a job except the caller running the argv
+from :func:`srun_argv`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass, field
+
+from ..errors import RunnerError
+from ..utils.logging import get_logger
+
+QUOTATYPES = ('reserved', 'auto', 'spot')
+DEFAULT_QUOTATYPE = 'auto'
+# variables that make srun attach to an outer allocation instead of creating a job
+OUTER_JOB_VARS = ('SLURM_JOB_ID', 'SLURM_JOBID', 'SLURM_STEP_ID', 'SLURM_STEPID')
+_JOB_NAME_MAX = 120
+
+_quota_cache: dict[str, bool] = {}
+_quota_said: set[str] = set()
+_quota_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SrunOptions:
+    """What every job of a runner asks Slurm for (besides its GPUs and name)."""
+
+    partition: str | None = None
+    quotatype: str | None = None   # None: 'auto' when supported, nothing otherwise
+    qos: str | None = None
+    extra: tuple[str, ...] = field(default_factory=tuple)
+
+
+def srun_argv(opts: SrunOptions, job_name: str, num_gpus: int, command: list[str],
+              quotatype_ok: bool, srun: str = 'srun') -> list[str]:
+    """The one place the ``srun`` command line is built.
+
+    ``srun [-p P] [--quotatype=Q] [--qos=QOS] [--gres=gpu:N] [EXTRA...] -N1 -u -J NAME CMD...``
+    """
+    argv = [srun]
+    if opts.partition:
+        argv += ['-p', opts.partition]
+    quota = opts.quotatype or DEFAULT_QUOTATYPE
+    if quotatype_ok:
+        argv.append(f'--quotatype={quota}')
+    if opts.qos:
+        argv.append(f'--qos={opts.qos}')
+    if num_gpus > 0:
+        argv.append(f'--gres=gpu:{int(num_gpus)}')
+    argv += list(opts.extra)
+    argv += ['-N1', '-u', '-J', job_name]
+    return argv + list(command)
+
+
+def normalize_extra(extra: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``extra_command`` may be a list of options or one string (split like a shell)."""
+    import shlex
+    if not extra:
+        return ()
+    if isinstance(extra, str):
+        return tuple(shlex.split(extra))
+    out: list[str] = []
+    for item in extra:
+        out += shlex.split(str(item)) if ' ' in str(item).strip() else [str(item)]
+    return tuple(out)
+
+
+def run_prefix(run_dir: str) -> str:
+    """``oc-TIMESTAMP-HASH``: shared by every job of one run directory, and only by them."""
+    run_dir = os.path.abspath(run_dir)
+    digest = hashlib.sha1(run_dir.encode()).hexdigest()[:6]
+    stamp = re.sub(r'[^0-9_]', '', os.path.basename(run_dir))[:15] or 'run'
+    return f'oc-{stamp}-{digest}'
+
+
+def job_name(run_dir: str, stage: str, slug: str) -> str:
+    """A Slurm job name unique to this run and task, safe for ``squeue -n`` and shells."""
+    base = f'{run_prefix(run_dir)}-{stage}-'
+    tail = re.sub(r'[^A-Za-z0-9_.+-]', '_', slug) or '_'
+    room = _JOB_NAME_MAX - len(base)
+    if len(tail) > room:
+        tail = tail[:room - 9] + '-' + hashlib.sha1(slug.encode()).hexdigest()[:8]
+    return base + tail
+
+
+def find_srun(srun: str = 'srun') -> str | None:
+    return shutil.which(srun)
+
+
+def quotatype_supported(srun: str = 'srun') -> bool:
+    """Whether this ``srun`` accepts ``--quotatype`` (vendor builds do, stock Slurm does not).
+
+    Decided once per process and ``srun`` binary, without submitting a job: a vendor srun
+    lists the option in ``--help``; otherwise ``srun --quotatype=auto --version`` parses
+    options and exits (0 when the option is known, 255 ``unrecognized option`` when not).
+    """
+    path = find_srun(srun)
+    if path is None:
+        return False
+    key = os.path.realpath(path) + '|' + path
+    with _quota_lock:
+        if key in _quota_cache:
+            return _quota_cache[key]
+        ok = _probe_quotatype(path)
+        _quota_cache[key] = ok
+        return ok
+
+
+def _probe_quotatype(path: str) -> bool:
+    try:
+        out = subprocess.run([path, '--help'], capture_output=True, text=True, timeout=20)
+        if 'quotatype' in out.stdout + out.stderr:
+            return True
+        out = subprocess.run([path, f'--quotatype={DEFAULT_QUOTATYPE}', '--version'],
+                             capture_output=True, text=True, timeout=20,
+                             stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0
+
+
+def say_quotatype_once(opts: SrunOptions, supported: bool, srun: str = 'srun') -> None:
+    """Tell the user, once per process, that ``--quotatype`` is left out on a stock srun."""
+    if supported or srun in _quota_said:
+        return
+    _quota_said.add(srun)
+    if opts.quotatype:
+        get_logger().warning('this srun does not support --quotatype (stock Slurm); jobs are '
+                             'submitted without --quotatype=%s', opts.quotatype)
+    else:
+        get_logger().info('srun has no --quotatype option (stock Slurm); submitting without '
+                          'a quota type')
+
+
+def preflight(partition: str | None, srun: str = 'srun', timeout: float = 20) -> list[str]:
+    """Fail with one clear :class:`RunnerError` before any job when Slurm cannot work.
+
+    Checks ``srun`` is on PATH, the controller answers ``sinfo``, and the partition exists.
+    Returns the cluster's partitions.
+    """
+    if find_srun(srun) is None:
+        raise RunnerError(f"Slurm: '{srun}' is not on PATH; install the Slurm client tools or "
+                          'run without -p to use this machine')
+    if shutil.which('sinfo') is None:
+        raise RunnerError("Slurm: 'sinfo' is not on PATH; install the Slurm client tools")
+    conf = os.environ.get('SLURM_CONF')
+    if conf and not os.path.isfile(conf):
+        raise RunnerError(f"Slurm: SLURM_CONF points at '{conf}', which does not exist")
+    try:
+        out = subprocess.run(['sinfo', '-a', '-h', '-o', '%P'], capture_output=True, text=True,
+                             timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise RunnerError(f'Slurm: no answer from the cluster within {timeout:.0f} s (sinfo); '
+                          'is slurmctld running and SLURM_CONF right?') from None
+    if out.returncode != 0:
+        why = _first_error_line(out.stderr) or f'exit {out.returncode}'
+        raise RunnerError(f'Slurm: cannot reach the cluster (sinfo: {why}); check that '
+                          'slurmctld is running and SLURM_CONF points at its slurm.conf')
+    parts = [p.strip().rstrip('*') for p in out.stdout.split() if p.strip()]
+    if partition and partition not in parts:
+        raise RunnerError(f"Slurm partition '{partition}' does not exist (available: "
+                          f"{', '.join(parts) or 'none'}); fix -p or runner.partition")
+    return parts
+
+
+def _first_error_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in lines:
+        if 'error' in ln.lower():
+            return ln[:300]
+    return lines[0][:300] if lines else ''
+
+
+def list_jobs(prefix: str, names: list[str] | None = None) -> list[tuple[str, str, str]]:
+    """``(job id, name, state)`` of queued/running jobs whose name starts with ``prefix``."""
+    argv = ['squeue', '-h', '-o', '%i|%j|%T']
+    if names:
+        argv += ['-n', ','.join(names)]
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                             stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    jobs = []
+    for line in out.stdout.splitlines():
+        parts = line.strip().split('|')
+        if len(parts) == 3 and parts[1].startswith(prefix):
+            jobs.append((parts[0], parts[1], parts[2]))
+    return jobs
+
+
+def cancel_jobs(prefix: str) -> list[str]:
+    """``scancel`` every job of this run (name starts with ``prefix``); returns their ids."""
+    ids = [i for i, _, _ in list_jobs(prefix)]
+    if ids:
+        try:
+            subprocess.run(['scancel', *ids], capture_output=True, timeout=30,
+                           stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
+            get_logger().warning('scancel %s failed; cancel them by hand', ' '.join(ids))
+    return ids
+
+
+def job_env(num_gpus: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment ``srun`` passes on: no outer-job ids; GPUs only from Slurm."""
+    env = dict(os.environ if base is None else base)
+    for key in (*OUTER_JOB_VARS, 'OC_PARENT_PID'):   # a job's parent is not the runner
+        env.pop(key, None)
+    if num_gpus > 0:
+        env.pop('CUDA_VISIBLE_DEVICES', None)   # Slurm sets it from --gres
+    else:
+        env['CUDA_VISIBLE_DEVICES'] = ''        # a CPU task must not grab unallocated GPUs
+    # the job must import this very package even when it is not pip-installed
+    pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    paths = [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p]
+    if pkg_root not in paths:
+        env['PYTHONPATH'] = os.pathsep.join([pkg_root, *paths])
+    return env
