@@ -6,4 +6,6 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'HuggingFaceCausalLM': '.huggingface',
     'HuggingFace': '.huggingface',
     'HuggingFacewithChatTemplate': '.huggingface',
+    'OpenAISDK': '.openai_api',
+    'OpenAI': '.openai_api',
 })

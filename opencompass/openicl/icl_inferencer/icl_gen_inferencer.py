@@ -19,6 +19,19 @@ class GenInferencer(BaseInferencer):
               output_column: str | None, on_done: OnDone) -> None:
         template = self.template_for(prompt_template, ice_template)
         max_out_len = self.max_out_len or getattr(model, 'max_out_len', None) or 256
+        if hasattr(model, 'generate_iter_from_template'):
+            # API models: a sliding window of requests; journal answers as they arrive
+            prompts = [self.build(template, s, output_column, gen=True) for s in samples]
+            for burst in model.generate_iter_from_template(
+                    prompts, max_out_len=max_out_len, stopping_criteria=self.stopping_criteria):
+                records = {}
+                for i, out in burst:
+                    records[samples[i].id] = {'origin_prompt': model.render_prompt(prompts[i]),
+                                              'prediction': out, 'gold': samples[i].gold}
+                    if isinstance(out, dict):
+                        records[samples[i].id].update(out)
+                on_done(records)
+            return
         for batch in self.batches(model, samples):
             prompts = [self.build(template, s, output_column, gen=True) for s in batch]
             outputs = model.generate_from_template(prompts, max_out_len=max_out_len,
