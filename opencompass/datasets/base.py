@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import ConfigError, DatasetError
 
@@ -21,13 +21,30 @@ class BaseDataset:
         self.abbr = abbr
         self.reader = DatasetReader(**(reader_cfg or {}))
         splits = self.load(**kwargs)
+        self.source: str | None = getattr(splits, 'source', None)  # file the rows came from
+        self.test_lines: list[int] | None = None  # line of each test row in ``source``
         if isinstance(splits, dict):
             self.splits = {k: list(v) for k, v in splits.items()}
         else:
             rows = list(splits)
             self.splits = {'train': rows, 'test': rows}
+            lines = getattr(splits, 'lines', None)
+            if lines is not None:
+                rng = self.reader.ranges['test']
+                self.test_lines = apply_range(lines, rng) if rng else list(lines)
         self.train = self.reader.select(self.splits, 'train')
         self.test = self.reader.select(self.splits, 'test')
+
+    def locate(self, index: int) -> str:
+        """``FILE:LINE`` of test row ``index`` when known, else ``test row N``."""
+        if self.source and self.test_lines and index < len(self.test_lines):
+            return f'{self.source}:{self.test_lines[index]}'
+        return f'test row {index + 1}'
+
+    def check_test_columns(self, ids: list[int], where: str, need_output: bool) -> None:
+        """Raise a DatasetError naming the file and line of the first row lacking a column."""
+        self.reader.check_columns([self.test[i] for i in ids], where, need_output,
+                                  locate=lambda k: self.locate(ids[k]))
 
     @staticmethod
     def load(**kwargs: Any) -> Rows | dict[str, Rows]:
@@ -61,7 +78,8 @@ class DatasetReader:
         rng = self.ranges[which]
         return apply_range(rows, rng) if rng else rows
 
-    def check_columns(self, rows: Rows, source: str, need_output: bool = True) -> None:
+    def check_columns(self, rows: Rows, source: str, need_output: bool = True,
+                      locate: Callable[[int], str] | None = None) -> None:
         """Raise a DatasetError naming the first row that lacks a needed column."""
         needed = list(self.input_columns)
         if need_output and self.output_column:
@@ -69,7 +87,8 @@ class DatasetReader:
         for i, row in enumerate(rows):
             missing = [c for c in needed if c not in row]
             if missing:
-                raise DatasetError(f'{source}: row {i + 1} has no column {missing[0]!r} '
+                at = locate(i) if locate else f'row {i + 1}'
+                raise DatasetError(f'{source}: {at}: the row has no column {missing[0]!r} '
                                    f'(reader_cfg needs {needed})')
 
 

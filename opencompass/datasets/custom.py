@@ -40,37 +40,95 @@ def _slice(rng: str) -> slice:
     return parse_range(rng)
 
 
+MAX_ROW_MB = 16  # a single row larger than this is a broken file, not a sample
+
+
+class RowList(list):
+    """Rows read from a file, remembering the file and each row's line (for errors)."""
+
+    def __init__(self, rows: Rows, source: str, lines: list[int] | None = None):
+        super().__init__(rows)
+        self.source = source
+        self.lines = lines
+
+
+def max_row_bytes() -> int:
+    """The per-row size limit (``OC_MAX_ROW_MB`` overrides the default 16 MB)."""
+    try:
+        return int(float(os.environ.get('OC_MAX_ROW_MB', MAX_ROW_MB)) * 1024 * 1024)
+    except ValueError:
+        return MAX_ROW_MB * 1024 * 1024
+
+
 def read_rows(path: str, encoding: str = 'utf-8') -> Rows:
     """Rows of a JSONL/JSON/CSV file, with errors that name the file and line."""
     if not os.path.exists(path):
         raise DatasetError(f"dataset file not found: '{path}' (check the dataset's path= "
                            'in the config, relative to the directory you run from)')
+    if os.path.isdir(path):
+        raise DatasetError(f"'{path}' is a directory; CustomDataset's path= names a .jsonl, "
+                           '.json or .csv file')
     ext = os.path.splitext(path)[1].lower()
-    try:
-        with open(path, encoding=encoding, newline='') as f:
-            if ext == '.jsonl':
-                rows = []
-                for lineno, line in enumerate(f, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        row = json.loads(line)
-                    except ValueError as e:
-                        raise DatasetError(f'{path}:{lineno}: not valid JSON ({e.msg})') from None
-                    if not isinstance(row, dict):
-                        raise DatasetError(f'{path}:{lineno}: expected a JSON object per line')
-                    rows.append(row)
-            elif ext == '.json':
-                rows = json.load(f)
-                if not isinstance(rows, list):
-                    raise DatasetError(f'{path}: expected a JSON list of objects')
-            elif ext == '.csv':
-                rows = [dict(r) for r in csv.DictReader(f)]
-            else:
-                raise DatasetError(f"{path}: unsupported file type '{ext}' "
-                                   '(CustomDataset reads .jsonl, .json and .csv)')
-    except UnicodeDecodeError as e:
-        raise DatasetError(f'{path}: not valid {encoding} text at byte {e.start}') from None
+    if ext == '.jsonl':
+        rows = _read_jsonl(path, encoding)
+    else:
+        try:
+            rows = _read_whole(path, encoding, ext)
+        except UnicodeDecodeError as e:
+            raise DatasetError(f'{path}: not valid {encoding} text at byte {e.start}') from None
     if not rows:
         raise DatasetError(f'{path}: the dataset is empty')
     return rows
+
+
+def _read_jsonl(path: str, encoding: str) -> RowList:
+    limit = max_row_bytes()
+    rows, lines = [], []
+    with open(path, 'rb') as f:
+        for lineno, raw in enumerate(f, 1):
+            if len(raw) > limit:
+                raise DatasetError(f'{path}:{lineno}: the row is {len(raw) / 2**20:.1f} MB, over '
+                                   f'the {limit / 2**20:g} MB limit per row (a broken file? '
+                                   'raise OC_MAX_ROW_MB if it is meant to be)')
+            try:
+                line = raw.decode(encoding)
+            except UnicodeDecodeError as e:
+                raise DatasetError(f'{path}:{lineno}: not valid {encoding} text (byte '
+                                   f'{e.start + 1} of the line); re-save the file as '
+                                   f'{encoding} or set encoding= on the dataset') from None
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as e:
+                raise DatasetError(f'{path}:{lineno}: not valid JSON ({e.msg})') from None
+            if not isinstance(row, dict):
+                raise DatasetError(f'{path}:{lineno}: expected a JSON object per line')
+            rows.append(row)
+            lines.append(lineno)
+    return RowList(rows, path, lines)
+
+
+def _read_whole(path: str, encoding: str, ext: str) -> RowList:
+    with open(path, encoding=encoding, newline='') as f:
+        if ext == '.json':
+            try:
+                rows = json.load(f)
+            except ValueError as e:
+                raise DatasetError(f'{path}: not valid JSON ({e})') from None
+            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                raise DatasetError(f'{path}: expected a JSON list of objects')
+            return RowList(rows, path)
+        if ext == '.csv':
+            csv.field_size_limit(max_row_bytes())
+            reader = csv.DictReader(f)
+            rows, lines = [], []
+            try:
+                for row in reader:
+                    rows.append(dict(row))
+                    lines.append(reader.line_num)
+            except csv.Error as e:
+                raise DatasetError(f'{path}:{reader.line_num}: not valid CSV ({e})') from None
+            return RowList(rows, path, lines)
+    raise DatasetError(f"{path}: unsupported file type '{ext}' "
+                       '(CustomDataset reads .jsonl, .json and .csv)')

@@ -10,4 +10,6 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'PPLInferencer': '.icl_inferencer',
     'AccEvaluator': '.icl_evaluator',
     'EMEvaluator': '.icl_evaluator',
+    'BleuEvaluator': '.icl_evaluator',
+    'RougeEvaluator': '.icl_evaluator',
 })

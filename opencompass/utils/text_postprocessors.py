@@ -6,14 +6,20 @@ options='ABCD')``; every function takes the text first, options as keywords.
 from __future__ import annotations
 
 import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
 
 from ..registry import TEXT_POSTPROCESSORS
 
 __all__ = ['general_postprocess', 'strip_postprocess', 'first_capital_postprocess',
            'first_option_postprocess', 'last_number_postprocess', 'first_number_postprocess',
-           'gsm8k_postprocess', 'first_line_postprocess']
+           'gsm8k_postprocess', 'gsm8k_dataset_postprocess', 'first_line_postprocess']
 
-_NUMBER = r'-?\d[\d,]*(?:\.\d+)?|-?\.\d+'
+# A number: optional minus (not glued to a preceding word or digit, so ``2020-2021`` is two
+# positive years), then digits with *proper* thousands commas (``1,234``; ``1,2`` is two
+# numbers), an optional decimal part, or a bare decimal ``.5``.
+_NUMBER = re.compile(r'(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|(?<![\w.])-?\.\d+')
+_MINUS = str.maketrans({'\u2212': '-', '\u2012': '-', '\u2013': '-', '\ufe63': '-'})
 
 
 @TEXT_POSTPROCESSORS.register_module()
@@ -44,51 +50,105 @@ def first_capital_postprocess(text: str) -> str:
     return ''
 
 
+def _normalize_text(text: str) -> str:
+    """NFKC (full-width letters, digits and brackets become ASCII), unicode minus signs
+    become ``-`` and markdown emphasis is dropped, so patterns see plain text."""
+    text = unicodedata.normalize('NFKC', str(text)).translate(_MINUS)
+    return re.sub(r'[*_`]+', '', text)
+
+
+def _is_word_use(text: str, m: re.Match) -> bool:
+    """True when a matched ``A``/``I`` is the English article/pronoun (``A good choice``)."""
+    return m.group(1) in 'AaIi' and re.match(r'\s+[a-z]', text[m.end(1):]) is not None
+
+
 @TEXT_POSTPROCESSORS.register_module()
 def first_option_postprocess(text: str, options: str = 'ABCD') -> str:
-    """The option letter a free-form answer chose: ``The answer is (B).`` -> ``B``."""
-    opts = re.escape(options)
+    """The option letter a free-form answer chose, or '' when it names none.
+
+    Tried in order, the first hit wins: an explicit statement (``The answer is (B).``,
+    ``Answer: b``, ``correct option is C``, ``答案是B``), ``Option B``, a letter opening a
+    line (``B.``, ``(B)``, ``B: text``), a parenthesised letter anywhere, a standalone
+    letter anywhere. ``A``/``I`` used as ordinary words (``A good answer is ...``) never count.
+    """
+    text = _normalize_text(text)
+    opts = ''.join(dict.fromkeys(str(options)))
+    if not opts:
+        return ''
+    letter = f'[{re.escape(opts)}]'
+    any_case = f'(?i:{letter})'
     patterns = [
-        rf'answer is:?\s*\(?([{opts}])\b',
-        rf'answer:?\s*\(?([{opts}])\b',
-        rf'^\s*\(?([{opts}])[\).:\s]',
-        rf'^\s*\(?([{opts}])\)?\s*$',
-        rf'\(([{opts}])\)',
-        rf'\b([{opts}])\b',
+        rf'(?i:answer|choice|option)s?\s*(?:(?i:is|would be|should be|will be)\s*[:：]?|[:：=])'
+        rf'\s*(?i:option|choice)?\s*[\(\[]?({any_case})(?![\w\'’])',
+        rf'(?:答案|选项)\s*(?:是|为|應為|应为|应该是)?\s*[:：]?\s*[\(\[]?({any_case})(?![\w])',
+        rf'\b(?i:option|choice)\s*[\(\[]?({letter})(?![\w\'’])',
+        rf'^\s*[\(\[]?({letter})(?:[\)\]]|[.:：,](?!\d)|\s*$|\s+(?=\S))',
+        rf'[\(\[]({letter})[\)\]]',
+        rf'(?<![\w\'’])({letter})(?![\w\'’])',
     ]
     for pattern in patterns:
-        m = re.search(pattern, text, flags=re.MULTILINE | (re.IGNORECASE if 'answer' in pattern else 0))
-        if m:
-            return m.group(1).upper() if 'answer' in pattern else m.group(1)
+        for m in re.finditer(pattern, text, flags=re.MULTILINE):
+            if _is_word_use(text, m):
+                continue
+            found = m.group(1)
+            return found if found in opts else next(o for o in opts if o.lower() == found.lower())
     return ''
 
 
 def _clean_number(raw: str) -> str:
-    value = raw.replace(',', '').rstrip('.')
-    if re.fullmatch(r'-?\d+\.0+', value):
-        value = value.split('.')[0]
-    return value
+    """Canonical text of a matched number: no commas, no trailing zeros, ASCII digits.
+    ``1,234.50`` -> ``1234.5``; ``5.0`` -> ``5``; ``.5`` -> ``0.5``; ``-0`` -> ``0``."""
+    value = ''.join(str(unicodedata.decimal(c)) if c.isdigit() else c for c in raw)
+    value = value.replace(',', '')
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return value
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), 'f')
+
+
+def _numbers(text: str) -> list[str]:
+    return [_clean_number(m.group(0)) for m in _NUMBER.finditer(_normalize_text(text))]
 
 
 @TEXT_POSTPROCESSORS.register_module()
 def last_number_postprocess(text: str) -> str:
-    """The last number in the text, commas removed: ``is 1,234.`` -> ``1234``."""
-    found = re.findall(_NUMBER, text)
-    return _clean_number(found[-1]) if found else ''
+    """The last number in the text, canonical: ``costs $1,234.`` -> ``1234``, ``−7`` -> ``-7``."""
+    found = _numbers(text)
+    return found[-1] if found else ''
 
 
 @TEXT_POSTPROCESSORS.register_module()
 def first_number_postprocess(text: str) -> str:
-    found = re.findall(_NUMBER, text)
-    return _clean_number(found[0]) if found else ''
+    """The first number in the text, canonical like :func:`last_number_postprocess`."""
+    found = _numbers(text)
+    return found[0] if found else ''
 
 
 @TEXT_POSTPROCESSORS.register_module()
 def gsm8k_postprocess(text: str) -> str:
-    """The number after ``####`` when present (GSM8K style), else the last number."""
+    """A GSM8K answer: text the model went on to write after its answer (a new
+    ``Question:``) is dropped; then the number after ``####``, else the first number after
+    the last ``answer is``, else the last number."""
+    head = text.split('Question:', 1)[0]
+    text = head if head.strip() else text
     if '####' in text:
-        tail = text.split('####', 1)[1]
-        found = re.findall(_NUMBER, tail)
+        found = _numbers(text.split('####', 1)[1])
         if found:
-            return _clean_number(found[0])
+            return found[0]
+    tails = re.split(r'(?i)answer is', text)
+    if len(tails) > 1:
+        found = _numbers(tails[-1])
+        if found:
+            return found[0]
     return last_number_postprocess(text)
+
+
+@TEXT_POSTPROCESSORS.register_module()
+def gsm8k_dataset_postprocess(text: str) -> str:
+    """The reference number of a GSM8K solution: what follows ``####``, canonical."""
+    tail = text.split('####')[-1]
+    found = _numbers(tail)
+    return found[0] if found else tail.strip()

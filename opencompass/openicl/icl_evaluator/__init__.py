@@ -5,4 +5,7 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'BaseEvaluator': '.icl_base_evaluator',
     'AccEvaluator': '.icl_acc_evaluator',
     'EMEvaluator': '.icl_em_evaluator',
+    'BleuEvaluator': '.icl_bleu_evaluator',
+    'RougeEvaluator': '.icl_rouge_evaluator',
+    'HumanEvalEvaluator': '.icl_humaneval_evaluator',
 })

@@ -1,0 +1,121 @@
+"""``BBHDataset`` and its evaluators: BIG-Bench Hard, exact match on the final answer.
+
+Layout (github.com/suzgunmirac/BIG-Bench-Hard: ``bbh/`` and ``cot-prompts/``)::
+
+    data/BBH/data/<task>.json         {"examples": [{"input": ..., "target": ...}]}
+    data/BBH/lib_prompt/<task>.txt    the task's 3-shot chain-of-thought prompt
+
+Rows are ``{input, target}``; with ``prompt_path`` (the ``lib_prompt`` folder) each row
+also gets ``few_shot``, the task's prompt text, so configs need not read files
+themselves. Multiple-choice targets look like ``(B)``; free-form ones are text.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from ..errors import DatasetError
+from ..openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
+from ..registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
+from .base import BaseDataset, Rows
+from .local_files import non_empty, read_json_file, read_text, require_file
+
+
+@LOAD_DATASET.register_module()
+class BBHDataset(BaseDataset):
+    """``BBHDataset(path='./data/BBH/data', name='navigate', prompt_path='./data/BBH/lib_prompt')``."""
+
+    DATA_HINT = ('copy bbh/*.json of https://github.com/suzgunmirac/BIG-Bench-Hard into '
+                 'data/BBH/data/ and cot-prompts/*.txt into data/BBH/lib_prompt/, or set '
+                 'path= (and prompt_path=) in the dataset config')
+
+    @staticmethod
+    def required_files(path: str = './data/BBH/data', name: str = '',
+                       prompt_path: str | None = None, **_: Any) -> list[str]:
+        files = [os.path.join(path, f'{name}.json')]
+        if prompt_path:
+            files.append(os.path.join(prompt_path, f'{name}.txt'))
+        return files
+
+    @staticmethod
+    def load(path: str = './data/BBH/data', name: str = '', prompt_path: str | None = None,
+             **_: Any) -> Rows:
+        if not name:
+            raise DatasetError('BBHDataset needs name=<task> (e.g. boolean_expressions)')
+        files = BBHDataset.required_files(path, name, prompt_path)
+        for file in files:
+            require_file(file, 'BBH', BBHDataset.DATA_HINT)
+        data = read_json_file(files[0])
+        examples = data.get('examples') if isinstance(data, dict) else None
+        if not isinstance(examples, list):
+            raise DatasetError(f'{files[0]}: expected {{"examples": [{{"input", "target"}}]}}')
+        few_shot = clean_prompt(read_text(files[1])) if prompt_path else None
+        rows = []
+        for i, ex in enumerate(examples):
+            if not isinstance(ex, dict) or 'input' not in ex or 'target' not in ex:
+                raise DatasetError(f'{files[0]}: example {i + 1} needs "input" and "target"')
+            row = {'input': ex['input'], 'target': str(ex['target'])}
+            if few_shot is not None:
+                row['few_shot'] = few_shot
+            rows.append(row)
+        return non_empty(rows, files[0])
+
+
+def clean_prompt(text: str) -> str:
+    """The prompt without the canary header that precedes a ``-----`` line, if any."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines[:5]):
+        if line.strip() == '-----':
+            return '\n'.join(lines[i + 1:]).strip()
+    return text.strip()
+
+
+def _after_answer_is(text: str) -> str:
+    """The text after the first ``answer is`` (the model's final answer), if any."""
+    parts = re.split(r'(?i)answer is', text, maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else text.strip()
+
+
+@TEXT_POSTPROCESSORS.register_module()
+def bbh_mcq_postprocess(text: str) -> str:
+    """``So the answer is (C).`` -> ``C``; a target ``(C)`` -> ``C``."""
+    ans = _after_answer_is(text)
+    m = re.search(r'\(([A-Z])\)', ans) or re.search(r'\b([A-Z])\b', ans)
+    return m.group(1) if m else ans
+
+
+@TEXT_POSTPROCESSORS.register_module()
+def bbh_freeform_postprocess(text: str) -> str:
+    """``So the answer is True.`` -> ``True``: first line after ``answer is``, no final
+    period, markdown bold removed."""
+    ans = _after_answer_is(text).split('\n', 1)[0].strip()
+    bold = re.search(r'\*\*(.+?)\*\*', ans)
+    if bold:
+        ans = bold.group(1).strip()
+    if ans.endswith('.'):
+        ans = ans[:-1].strip()
+    return ans
+
+
+@ICL_EVALUATORS.register_module()
+class BBHEvaluator(BaseEvaluator):
+    """Free-form BBH tasks: ``score`` = exact match of the extracted final answer."""
+
+    def score(self, predictions: list, references: list) -> dict[str, Any]:
+        preds = [bbh_freeform_postprocess(str(p)) for p in predictions]
+        return self.per_sample(preds, references,
+                               lambda p, r: p == str(r).strip(), 'score')
+
+
+@ICL_EVALUATORS.register_module()
+class BBHEvaluator_mcq(BaseEvaluator):  # noqa: N801 - OpenCompass's name
+    """Multiple-choice BBH tasks: ``score`` = the extracted letter equals the target's."""
+
+    def score(self, predictions: list, references: list) -> dict[str, Any]:
+        preds = [bbh_mcq_postprocess(str(p)) for p in predictions]
+        refs = [bbh_mcq_postprocess(str(r)) for r in references]
+        result = self.per_sample(preds, refs, lambda p, r: p == r, 'score')
+        for d, ref in zip(result.get('details', []), references):
+            d['answer'] = ref
+        return result
