@@ -55,45 +55,64 @@ class TaskProgress:
 
     def samples(self) -> tuple[int, int]:
         """Samples done and total over the running tasks, from their status files."""
-        done = total = 0
+        per_task = self.task_samples()
+        return sum(d for _, d, _ in per_task), sum(t for _, _, t in per_task)
+
+    def task_samples(self) -> list[tuple[str, int, int]]:
+        """``(task, samples done, samples total)`` of each running task with a status file."""
         with self._lock:
             running = list(self.running.values())
+        out = []
         for task in running:
             try:
                 with open(task.status_file(), encoding='utf-8') as f:
                     status = json.load(f)
-                done += int(status.get('done', 0))
-                total += int(status.get('total', 0))
-            except (OSError, ValueError):
+                out.append((task.short_name, int(status.get('done', 0)),
+                            int(status.get('total', 0))))
+            except (OSError, ValueError, TypeError, AttributeError):
                 continue
-        return done, total
+        return out
+
+    def eta(self, per_task: list[tuple[str, int, int]]) -> float | None:
+        """Seconds left, from finished tasks plus the finished fraction of running ones."""
+        units = self.done + self.failed + sum(d / t for _, d, t in per_task if t)
+        if units <= 0 or units >= self.total:
+            return None
+        elapsed = time.time() - self.started
+        return elapsed / units * (self.total - units)
 
     def poll(self) -> None:
         self._render()
 
     def summary(self) -> str:
         pending = self.total - self.done - self.failed - len(self.running)
-        sdone, stotal = self.samples()
+        per_task = self.task_samples()
         text = (f'{self.done + self.failed}/{self.total} tasks: {len(self.running)} running, '
                 f'{pending} pending, {self.done} done, {self.failed} failed')
         if self.retries:
             text += f', {self.retries} retried'
-        if stotal:
-            text += f'; running tasks at {sdone}/{stotal} samples'
-        finished = self.done + self.failed
-        if finished and pending + len(self.running):
-            elapsed = time.time() - self.started
-            eta = elapsed / finished * (self.total - finished)
-            text += f'; ETA {eta:.0f}s'
+        if per_task:
+            shown = ', '.join(f'{name} {d}/{t}' for name, d, t in per_task[:4])
+            more = f' +{len(per_task) - 4} more' if len(per_task) > 4 else ''
+            text += f'; samples: {shown}{more}'
+        eta = self.eta(per_task)
+        if eta is not None and pending + len(self.running):
+            text += f'; ETA {_duration(eta)}'
         return text
 
     def _render(self, force: bool = False) -> None:
         if self.bar is not None:
             pending = self.total - self.done - self.failed - len(self.running)
-            sdone, stotal = self.samples()
+            per_task = self.task_samples()
+            sdone, stotal = sum(d for _, d, _ in per_task), sum(t for _, _, t in per_task)
             post = f'run {len(self.running)} pend {pending} fail {self.failed}'
+            if self.retries:
+                post += f' retried {self.retries}'
             if stotal:
                 post += f' samples {sdone}/{stotal}'
+            eta = self.eta(per_task)
+            if eta is not None:
+                post += f' eta {_duration(eta)}'
             self.bar.set_postfix_str(post, refresh=True)
             return
         now = time.time()
@@ -104,3 +123,13 @@ class TaskProgress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def _duration(seconds: float) -> str:
+    """``42s``, ``3m05s``, ``2h10m``."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f'{seconds}s'
+    if seconds < 3600:
+        return f'{seconds // 60}m{seconds % 60:02d}s'
+    return f'{seconds // 3600}h{seconds % 3600 // 60:02d}m'

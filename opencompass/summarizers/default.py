@@ -17,6 +17,8 @@ from ..tasks.outputs import output_file
 from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import atomic_write_text, read_json
 from ..utils.serialize import fingerprint, short_type
+from .groups import check_group, group_average, group_mode
+from .missing import Missing, MissingExplainer, annotate, token_counts
 
 METRIC_PRIORITY = ('accuracy', 'score', 'pass@1', 'humaneval_pass@1', 'bleu', 'rouge1', 'f1')
 NON_METRIC_KEYS = {'num_samples', 'num_failed', 'details', 'error', 'prompt_tokens',
@@ -40,6 +42,10 @@ class DefaultSummarizer:
         header = ['dataset', 'version', 'metric', 'mode'] + [model_abbr(m) for m in models]
         rows: list[list[Any]] = []
         scores: dict[tuple[str, str], float] = {}
+        counts: dict[tuple[str, str], Any] = {}  # samples scored, for weighted groups
+        explainer = MissingExplainer(run_dir)
+        self.missing: dict[tuple[str, str], Missing] = {}  # (dataset, model) -> why '-'
+        self.sample_stats: list[list[Any]] = []  # model, dataset, samples, failed, tokens
         for d in datasets:
             abbr = dataset_abbr(d)
             results = [self._result(run_dir, m, d) for m in models]
@@ -50,15 +56,36 @@ class DefaultSummarizer:
                 value = res.get(metric) if res and metric else None
                 if isinstance(value, (int, float)):
                     scores[(model_abbr(m), abbr)] = float(value)
+                    counts[(model_abbr(m), abbr)] = res.get('num_samples')
                     row.append(f'{value:.2f}')
                 else:
                     row.append('-')
+                    self.missing[(abbr, model_abbr(m))] = explainer.explain(m, d) if not res \
+                        else Missing('no metric', f"the result has no numeric {metric or 'metric'}")
+                tokens = token_counts(res)
+                if res and (res.get('num_failed') or tokens):
+                    self.sample_stats.append([model_abbr(m), abbr, res.get('num_samples', '-'),
+                                              res.get('num_failed', 0),
+                                              tokens.get('prompt_tokens', '-'),
+                                              tokens.get('completion_tokens', '-')])
             rows.append(row)
         for group in self.summary_groups:
-            row = [group['name'], '-', 'naive_average', '-']
+            check_group(group)
+            row = [group['name'], '-', group_mode(group), '-']
             for m in models:
                 values = [scores.get((model_abbr(m), s)) for s in group['subsets']]
-                row.append('-' if None in values or not values else f'{sum(values) / len(values):.2f}')
+                average = group_average(group, values, [counts.get((model_abbr(m), s))
+                                                        for s in group['subsets']])
+                if average is not None:  # a later group may average this one
+                    scores[(model_abbr(m), group['name'])] = average
+                    counts[(model_abbr(m), group['name'])] = sum(
+                        counts.get((model_abbr(m), s)) or 0 for s in group['subsets'])
+                lacking = [s for s, v in zip(group['subsets'], values) if v is None]
+                if average is None:
+                    self.missing[(group['name'], model_abbr(m))] = Missing(
+                        'incomplete', f"no average: no score on {', '.join(lacking)}" if lacking
+                        else 'no average: the subsets cannot be averaged (see summary_groups)')
+                row.append('-' if average is None else f'{average:.2f}')
             rows.append(row)
         if self.dataset_abbrs:
             order = {a: i for i, a in enumerate(self.dataset_abbrs)}
@@ -78,7 +105,10 @@ class DefaultSummarizer:
     def summarize(self, run_dir: str, time_str: str) -> str:
         """Write the summary files; return the table as printed."""
         header, rows = self.collect(run_dir)
-        table = tabulate(rows, headers=header, tablefmt='simple', disable_numparse=True)
+        self.header, self.rows = header, rows  # for the HTML report and the Lark bot
+        display, notes = annotate(header, rows, getattr(self, 'missing', {}))
+        table = tabulate(display, headers=header, tablefmt='simple', disable_numparse=True)
+        table += self._footer(notes, 'simple')
         out_dir = os.path.join(run_dir, 'summary')
         base = os.path.join(out_dir, f'summary_{time_str}')
         atomic_write_text(base + '.txt', table + '\n')
@@ -87,9 +117,22 @@ class DefaultSummarizer:
         writer.writerow(header)
         writer.writerows(rows)
         atomic_write_text(base + '.csv', buf.getvalue())
-        atomic_write_text(base + '.md', tabulate(rows, headers=header, tablefmt='github',
-                                                 disable_numparse=True) + '\n')
+        atomic_write_text(base + '.md', tabulate(display, headers=header, tablefmt='github',
+                                                 disable_numparse=True)
+                          + self._footer(notes, 'github') + '\n')
         return table
+
+    def _footer(self, notes: list[str], fmt: str) -> str:
+        """Notes explaining each ``-``, then failed-sample and token counts when known."""
+        text = ''
+        if notes:
+            text += '\n\nWhy scores are missing:\n' + '\n'.join(notes)
+        stats = getattr(self, 'sample_stats', [])
+        if stats:
+            text += '\n\nSamples and tokens:\n' + tabulate(
+                stats, headers=['model', 'dataset', 'samples', 'failed', 'prompt_tokens',
+                                'completion_tokens'], tablefmt=fmt, disable_numparse=True)
+        return text
 
 
 def pick_metric(results: list[dict | None]) -> str | None:
