@@ -8,6 +8,7 @@ import os
 from collections import Counter
 from typing import Any
 
+from .config_schema import check_values
 from .datasets.base import parse_range
 from .errors import ConfigError, OpenCompassError
 from .registry import (ICL_EVALUATORS, ICL_INFERENCERS, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS,
@@ -57,6 +58,7 @@ def validate(cfg: dict[str, Any]) -> None:
     for i, d in enumerate(datasets):
         _check_dataset(check, d, i)
     _check_duplicates(check, models, datasets)
+    check_values(check.add, cfg)
     for stage, task in (('infer', 'OpenICLInferTask'), ('eval', 'OpenICLEvalTask')):
         section = cfg.get(stage, {})
         check.type_of(section.get('partitioner'), PARTITIONERS, f'{stage}.partitioner')
@@ -64,6 +66,7 @@ def validate(cfg: dict[str, Any]) -> None:
         check.type_of(section.get('runner', {}).get('task', {'type': task}), TASKS,
                       f'{stage}.runner.task')
     check.type_of(cfg.get('summarizer'), SUMMARIZERS, 'summarizer', required=False)
+    _check_summary_groups(check, cfg)
     if check.problems:
         raise ConfigError(check.problems)
 
@@ -108,7 +111,23 @@ def _check_dataset(check: Checker, d: Any, i: int) -> None:
     if loader is not None:
         for path in getattr(loader, 'required_files', lambda **_: [])(**d):
             if not os.path.exists(path):
-                check.add(f"{where}.path: dataset file not found: '{path}'")
+                hint = getattr(loader, 'DATA_HINT', '')  # how to obtain a benchmark's files
+                check.add(f"{where}.path: dataset file not found: '{path}'"
+                          + (f'; {hint}' if hint else ''))
+            elif not os.access(path, os.R_OK):
+                check.add(f"{where}.path: dataset file is not readable (permissions): '{path}'")
+
+
+def _check_summary_groups(check: Checker, cfg: dict[str, Any]) -> None:
+    from .summarizers.groups import check_group
+    summarizer = cfg.get('summarizer') if isinstance(cfg.get('summarizer'), dict) else {}
+    for key, groups in (('summarizer.summary_groups', summarizer.get('summary_groups')),
+                        ('summary_groups', cfg.get('summary_groups'))):
+        for group in groups if isinstance(groups, list) else []:
+            try:
+                check_group(group, key)
+            except ConfigError as e:
+                check.add(str(e))
 
 
 def _check_duplicates(check: Checker, models: list, datasets: list) -> None:

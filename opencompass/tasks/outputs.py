@@ -1,24 +1,22 @@
 """Where a task's outputs live and how to tell fresh outputs from stale ones.
 
 Every prediction or result file ``DIR/MODEL/DATASET.json`` has a sidecar
-``DIR/MODEL/.meta/DATASET.json`` holding the fingerprint of what produced it. The
-sidecar is written *after* the output is in place and removed *before* work is
-redone, so an output counts as done only if both exist and the fingerprint matches.
+``DIR/MODEL/.meta/DATASET.json`` holding the fingerprint of what produced it
+(and its components, see :mod:`.fingerprints`). The sidecar is written *after*
+the output is in place and removed *before* work is redone, so an output counts
+as done only if both exist and the fingerprint matches the current config.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 from typing import Any
 
 from ..utils.abbr import dataset_abbr, model_abbr
-from ..utils.fileio import atomic_write_json, read_json
-from ..utils.serialize import fingerprint
-
-# model settings that change nothing in the outputs
-_MODEL_KEYS_IGNORED = {'abbr', 'batch_size', 'run_cfg', 'max_num_workers', 'query_per_second',
-                       'retry', 'key', 'torch_threads', 'type_hint'}
-_DATASET_KEYS_IGNORED = {'abbr', 'eval_cfg', 'base_abbr', 'summary'}
+from ..utils.fileio import atomic_write_json, atomic_write_text, read_json
+from .fingerprints import changed, combine, eval_components, file_digest, infer_components
 
 
 def output_file(run_dir: str, kind: str, model_cfg: dict, dataset_cfg: dict) -> str:
@@ -35,20 +33,16 @@ def journal_file(path: str) -> str:
 
 def infer_fingerprint(model_cfg: dict, dataset_cfg: dict, with_part: bool = True) -> str:
     """What decides the predictions: model, data slice, prompt, retriever, inferencer."""
-    model = {k: v for k, v in model_cfg.items() if k not in _MODEL_KEYS_IGNORED}
-    data = {k: v for k, v in dataset_cfg.items() if k not in _DATASET_KEYS_IGNORED}
-    if not with_part:
-        data.pop('part', None)
-    return fingerprint(model, data)
+    return combine(infer_components(model_cfg, dataset_cfg, with_part))
 
 
 def eval_fingerprint(dataset_cfg: dict, prediction_digests: list[str]) -> str:
-    """What decides the results: the evaluation settings and the predictions' contents."""
-    return fingerprint(dataset_cfg.get('eval_cfg', {}), dataset_cfg.get('reader_cfg', {}),
-                       prediction_digests)
+    """What decides the results: the evaluation settings and the predictions' bytes."""
+    return combine(eval_components(dataset_cfg, prediction_digests))
 
 
 def read_meta(path: str) -> dict[str, Any] | None:
+    """The sidecar of ``path``, or None when either is missing or unreadable."""
     try:
         meta = read_json(meta_file(path))
     except (OSError, ValueError):
@@ -61,12 +55,31 @@ def is_fresh(path: str, fp: str) -> bool:
     return bool(meta) and meta.get('fingerprint') == fp
 
 
+# components that are not config settings but the bytes of inputs
+_INPUTS = {'data_files': 'dataset file changed', 'predictions': 'predictions changed'}
+
+
+def stale_reason(path: str, components: dict[str, str]) -> str | None:
+    """None when ``path`` is up to date, else why it must be (re)done, for the log."""
+    meta = read_meta(path)
+    if meta is not None and meta.get('fingerprint') == combine(components):
+        return None
+    if meta is None:
+        if os.path.exists(path) or os.path.exists(journal_file(path)):
+            return 'unfinished (interrupted before it was complete)'
+        return 'missing'
+    names = changed(meta.get('components'), components)
+    if not names:
+        return 'config changed'
+    config = [n for n in names if n not in _INPUTS]
+    why = [f"config changed ({', '.join(config)})"] if config else []
+    return '; '.join(why + [_INPUTS[n] for n in names if n in _INPUTS])
+
+
 def write_with_meta(path: str, data: Any, meta: dict[str, Any]) -> str:
     """Write ``data`` atomically, then its sidecar; returns the data's digest."""
-    import json
     text = json.dumps(data, ensure_ascii=False, indent=2)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    from ..utils.fileio import atomic_write_text
     atomic_write_text(path, text)
     atomic_write_json(meta_file(path), {**meta, 'digest': digest})
     return digest
@@ -78,3 +91,64 @@ def invalidate(path: str) -> None:
         os.unlink(meta_file(path))
     except FileNotFoundError:
         pass
+
+
+def discard(path: str) -> None:
+    """``--force``: forget an output and any journal of a previous attempt at it."""
+    invalidate(path)
+    try:
+        os.unlink(journal_file(path))
+    except FileNotFoundError:
+        pass
+
+
+def prediction_parts(run_dir: str, model_cfg: dict,
+                     dataset_cfg: dict) -> list[tuple[str, dict[str, Any]]]:
+    """Fresh prediction files for a dataset: the whole file, or its parts in order.
+
+    Parts left over from an earlier, different split of the same dataset are
+    skipped: parts are taken in order of their sample ranges, never overlapping,
+    the newest first when two start at the same sample.
+    """
+    whole = output_file(run_dir, 'predictions', model_cfg, dataset_cfg)
+    base_fp = infer_fingerprint(model_cfg, dataset_cfg, with_part=False)
+    meta = read_meta(whole)
+    if meta and meta.get('fingerprint') == base_fp:
+        return [(whole, meta)]
+    folder = os.path.dirname(whole)
+    pattern = re.compile(re.escape(dataset_abbr(dataset_cfg)) + r'_(\d+)\.json$')
+    found = []
+    if os.path.isdir(folder):
+        for name in os.listdir(folder):
+            if pattern.match(name):
+                path = os.path.join(folder, name)
+                part_meta = read_meta(path)
+                if part_meta and part_meta.get('base_fingerprint') == base_fp:
+                    start, stop = part_meta.get('ids', [0, 0])
+                    found.append((start, -os.stat(path).st_mtime_ns, stop, path, part_meta))
+    chain, position = [], 0
+    for start, _, stop, path, part_meta in sorted(found):
+        if start >= position and stop > start:  # a gap is reported by the eval task
+            chain.append((path, part_meta))
+            position = stop
+    return chain
+
+
+def prediction_digests(parts: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Digests of the prediction files' actual bytes (a hand-edited file is re-scored)."""
+    return [file_digest(path) for path, _ in parts]
+
+
+def infer_stale_reason(run_dir: str, model_cfg: dict, dataset_cfg: dict) -> str | None:
+    """Why the predictions of a (model, dataset) pair must be (re)done, or None."""
+    return stale_reason(output_file(run_dir, 'predictions', model_cfg, dataset_cfg),
+                        infer_components(model_cfg, dataset_cfg))
+
+
+def eval_stale_reason(run_dir: str, model_cfg: dict, dataset_cfg: dict) -> str | None:
+    """Why the results of a (model, dataset) pair must be (re)done, or None."""
+    parts = prediction_parts(run_dir, model_cfg, dataset_cfg)
+    if not parts:
+        return 'missing predictions'
+    return stale_reason(output_file(run_dir, 'results', model_cfg, dataset_cfg),
+                        eval_components(dataset_cfg, prediction_digests(parts)))
