@@ -4,11 +4,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from typing import Any
 
 from .errors import OpenCompassError
-from .utils.logging import get_logger, setup_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
                         'missing or stale')
     p.add_argument('-w', '--work-dir', default=None,
                    help='where runs are written (default: outputs/default)')
-    p.add_argument('-l', '--lark', action='store_true', help='report status to the Lark bot')
+    p.add_argument('-l', '--lark', action='store_true',
+                   help='post run status to the Lark bot (lark_bot_url in the config)')
+    p.add_argument('--compare', default=None, metavar='RUN',
+                   help='with -m viz: also show the scores of another run (TIMESTAMP in WORKDIR '
+                        'or a run directory) side by side')
     p.add_argument('--dry-run', action='store_true',
                    help='print the task plan (and commands) and exit without running anything')
     p.add_argument('--max-num-workers', type=int, default=None,
@@ -39,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import traceback  # imports after parsing: `--help` stays as fast as a bare Python start
+
+    from .utils.logging import get_logger, setup_logging
     setup_logging()
     _sigterm_as_interrupt()
     logger = get_logger()

@@ -21,10 +21,13 @@ def load_config(path: str) -> dict[str, Any]:
     if not os.path.isfile(path):
         raise ConfigError(f"config file not found: '{path}'")
     try:
-        from mmengine.config import Config
-        cfg = Config.fromfile(path, format_python_code=False)
-        plain = {k: to_plain(v) for k, v in ((k, cfg[k]) for k in cfg.keys())
-                 if not _is_imported_name(v)}
+        from .utils.pyconfig import plain_python_values
+        values = plain_python_values(path)  # None: inherits, so mmengine must read it
+        if values is None:
+            from mmengine.config import Config
+            cfg = Config.fromfile(path, format_python_code=False)
+            values = {k: cfg[k] for k in cfg.keys()}
+        plain = {k: to_plain(v) for k, v in values.items() if not _is_imported_name(v)}
     except OpenCompassError:
         raise
     except SyntaxError as e:
@@ -75,6 +78,8 @@ def fill_defaults(cfg: dict[str, Any], slurm: bool) -> dict[str, Any]:
     ev['runner'].setdefault('task', {'type': 'OpenICLEvalTask'})
     cfg['infer'], cfg['eval'] = infer, ev
     cfg.setdefault('summarizer', {'type': 'DefaultSummarizer'})
+    if isinstance(cfg['summarizer'], dict):  # OpenCompass allows dict(summary_groups=...)
+        cfg['summarizer'] = {'type': 'DefaultSummarizer', **cfg['summarizer']}
     return cfg
 
 

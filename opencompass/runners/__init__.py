@@ -5,4 +5,6 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'BaseRunner': '.base',
     'TaskStatus': '.base',
     'LocalRunner': '.local',
+    'SlurmRunner': '.slurm',
+    'SlurmSequentialRunner': '.slurm',
 })

@@ -12,9 +12,11 @@ from typing import Any
 from ..errors import RunnerError
 from ..registry import RUNNERS
 from ..tasks.base import BaseTask
+from ..utils.env import with_package_on_path
 from ..utils.logging import get_logger
 from .base import BaseRunner, TaskStatus
 from .progress import TaskProgress
+from .worker import TaskPicker, WorkerPool
 
 
 def visible_gpus() -> list[str]:
@@ -62,11 +64,19 @@ class LocalRunner(BaseRunner):
 
     A task needing ``run_cfg.num_gpus`` GPUs gets them through ``CUDA_VISIBLE_DEVICES``
     (at most ``max_workers_per_gpu`` tasks per GPU); tasks needing none never wait.
+    With ``reuse_workers`` (default) each slot runs its tasks in one long-lived worker
+    process that keeps its model loaded (runners/worker.py); False: a process per task.
+    A failed task is run again up to ``retry`` times (default 2), unless it failed on a
+    user error (exit 1), which would only fail again. Ctrl-C or SIGTERM kills the process
+    group of every running task; tasks also die with the runner if it is killed.
     """
 
-    def __init__(self, max_workers_per_gpu: int = 1, **kwargs: Any):
-        super().__init__(**kwargs)
+    def __init__(self, max_workers_per_gpu: int = 1, reuse_workers: bool = True,
+                 retry: int = 2, **kwargs: Any):
+        super().__init__(retry=retry, **kwargs)
         self.max_workers_per_gpu = max(1, int(max_workers_per_gpu))
+        self.reuse_workers = bool(reuse_workers)
+        self._workers: WorkerPool | None = None
         self._procs: dict[int, subprocess.Popen] = {}
         self._lock = threading.Lock()
         self._stopping = False
@@ -85,15 +95,24 @@ class LocalRunner(BaseRunner):
         results: list[TaskStatus | None] = [None] * len(tasks)
 
         def work(i: int) -> None:
-            results[i] = self._run_with_retry(tasks[i], pool, progress)
+            if not self._stopping:
+                results[i] = self._run_with_retry(tasks[i], pool, progress)
 
+        slots = min(self.max_num_workers, len(tasks))
+        picker = TaskPicker(tasks, order)  # a slot's current model first, then the heaviest
+        self._workers = WorkerPool(self._procs, self._lock) if self.reuse_workers else None
+        ex = ThreadPoolExecutor(max_workers=slots)
         try:
-            with ThreadPoolExecutor(max_workers=min(self.max_num_workers, len(tasks))) as ex:
-                list(ex.map(work, order))
-        except KeyboardInterrupt:
+            futures = [ex.submit(picker.drain, work) for _ in range(slots)]
+            for future in futures:  # not ``with``: its exit would wait for every task first
+                future.result()
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see cli.py): stop every task now
             self.terminate_all()
             raise
         finally:
+            ex.shutdown(wait=True, cancel_futures=True)
+            if self._workers is not None:
+                self._workers.close()
             progress.close()
         return [r for r in results if r is not None]
 
@@ -102,7 +121,8 @@ class LocalRunner(BaseRunner):
         while True:
             attempts += 1
             status = self._run_once(task, pool, progress, attempts)
-            if status.ok or attempts > self.retry or self._stopping:
+            if (status.ok or attempts > self.retry or self._stopping
+                    or status.returncode == USER_ERROR):
                 status.attempts = attempts
                 progress.finish(task, status.ok)
                 return status
@@ -118,7 +138,8 @@ class LocalRunner(BaseRunner):
             task.write_task_file()
             log_path = task.log_path()
             os.makedirs(os.path.dirname(log_path), exist_ok=True)
-            env = dict(os.environ)
+            env = with_package_on_path(dict(os.environ))
+            env['OC_PARENT_PID'] = str(os.getpid())  # the task dies with us (tasks/__main__.py)
             if task.num_gpus:
                 env['CUDA_VISIBLE_DEVICES'] = ','.join(gpus)
             elif gpus == [] and 'CUDA_VISIBLE_DEVICES' not in env:
@@ -130,11 +151,18 @@ class LocalRunner(BaseRunner):
                     log.flush()
                 if self._stopping:
                     return TaskStatus(task.name, log_path, -signal.SIGTERM)
+                if self._workers is not None and self._workers.accepts(task):
+                    code = self._workers.run(task, log_path, env, progress.poll)
+                    error = '' if code == 0 else last_error_line(log_path)
+                    return TaskStatus(task.name, log_path, code, seconds=time.time() - started,
+                                      error=error)
                 proc = subprocess.Popen(task.command(), stdout=log, stderr=subprocess.STDOUT,
                                         env=env, start_new_session=True,
                                         stdin=subprocess.DEVNULL)
                 with self._lock:
                     self._procs[proc.pid] = proc
+                    if self._stopping:  # terminate_all ran while we were starting it
+                        os.killpg(proc.pid, signal.SIGTERM)
                 try:
                     while True:
                         try:
@@ -153,8 +181,8 @@ class LocalRunner(BaseRunner):
 
     def terminate_all(self) -> None:
         """Kill every running task's whole process group."""
-        self._stopping = True
         with self._lock:
+            self._stopping = True
             procs = list(self._procs.values())
         for proc in procs:
             try:
@@ -170,6 +198,12 @@ class LocalRunner(BaseRunner):
                     os.killpg(proc.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+
+
+# A task that exits with 1 failed on a user error (bad config, missing file: an
+# OpenCompassError, see tasks/__main__.py); running it again would fail the same way.
+# Crashes (exit 2), kills (negative codes) and dead workers are retried.
+USER_ERROR = 1
 
 
 def task_weight(task: BaseTask) -> int:

@@ -1,0 +1,41 @@
+"""Instant models and tasks for benchmarks that measure orchestration only.
+
+Configs name them by import path (``benchmarks/`` is on ``PYTHONPATH`` in the
+benchmarks), so they need no registration and load no weights.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from opencompass.models.base import BaseModel
+from opencompass.tasks.base import BaseTask
+
+
+class ConstantModel(BaseModel):
+    """Answers ``'0'`` to every prompt and scores every text the same."""
+
+    def generate(self, inputs: list[Any], max_out_len: int,
+                 stop_words: list[str] | None = None) -> list[str]:
+        return ['0' for _ in inputs]
+
+    def get_ppl(self, inputs: list[str]) -> list[float]:
+        return [float(len(t) % 7) for t in inputs]
+
+
+class SleepTask(BaseTask):
+    """A task of known cost: sleeps ``part[1] - part[0]`` milliseconds per dataset entry."""
+
+    stage = 'infer'
+    output_kind = 'predictions'
+
+    def output_paths(self) -> list[str]:
+        return []
+
+    def is_done(self) -> bool:
+        return False
+
+    def run(self) -> None:
+        for ds in self.dataset_cfgs:
+            for d in ds:
+                time.sleep((d['part'][1] - d['part'][0]) / 1000)
