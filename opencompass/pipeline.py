@@ -16,10 +16,11 @@ from .errors import ConfigError, RunDirError
 from .registry import PARTITIONERS, RUNNERS, SUMMARIZERS, build
 from .runners.base import BaseRunner, TaskStatus
 from .tasks.base import BaseTask
-from .tasks.outputs import infer_fingerprint, is_fresh, output_file
+from .tasks.outputs import eval_stale_reason, infer_stale_reason, output_file
 from .utils.abbr import dataset_abbr, model_abbr
 from .utils.logging import add_file_handler, get_logger
 from .utils.run_dir import new_timestamp, resolve_reuse
+from .utils.run_lock import RunLock
 from .utils.serialize import short_type
 from .validation import validate
 
@@ -35,6 +36,9 @@ class Pipeline:
         self.logger = get_logger()
         self.statuses: list[TaskStatus] = []
         self.failed_pairs: set[tuple[str, str]] = set()  # (model, dataset) whose infer failed
+        self.notifier: Any = None  # RunNotifier when -l and lark_bot_url are given
+        self.summary_rows: list[str] = []
+        self.report_path: str | None = None
 
     # -- set-up ----------------------------------------------------------------------
     def prepare(self) -> None:
@@ -47,6 +51,9 @@ class Pipeline:
         cfg = fill_defaults(cfg, slurm=self.slurm)
         self._apply_cli_overrides(cfg)
         validate(cfg)
+        # literal API keys move to environment variables that task processes inherit
+        from .utils.serialize import externalize_secrets
+        cfg['models'] = externalize_secrets(cfg['models'])
         self.cfg = cfg
         work_dir = args.work_dir or cfg.get('work_dir') or 'outputs/default'
         self.work_dir = os.path.abspath(work_dir)
@@ -59,6 +66,12 @@ class Pipeline:
         if args.mode in ('eval', 'viz') and not self.reused:
             raise RunDirError(f'-m {args.mode}: there is no run in {self.work_dir} to work on; '
                               'run inference first')
+        self.compare_dir = None
+        if getattr(args, 'compare', None):
+            if 'viz' not in STAGES[args.mode]:
+                raise ConfigError('--compare needs a mode that summarizes: -m viz, eval or all')
+            from .summarizers.compare import resolve_compare
+            self.compare_dir = resolve_compare(self.work_dir, args.compare)
 
     def _apply_cli_overrides(self, cfg: dict[str, Any]) -> None:
         args = self.args
@@ -86,18 +99,28 @@ class Pipeline:
         stages = STAGES[self.args.mode]
         if self.args.dry_run:
             return self.dry_run(stages)
-        os.makedirs(os.path.join(self.run_dir, 'configs'), exist_ok=True)
-        add_file_handler(os.path.join(self.run_dir, 'logs', 'run.log'))
-        dump_config(self.cfg, os.path.join(self.run_dir, 'configs', f'{self.timestamp}.py'))
-        self.logger.info('%s run %s', 'reusing' if self.reused else 'new', self.run_dir)
-        started = time.time()
-        for stage in stages:
-            if stage == 'viz':
-                self.summarize()
-            else:
-                self.run_stage(stage)
-        self.logger.info('finished in %.1f s', time.time() - started)
-        return self.report()
+        with RunLock(self.run_dir):  # one writer per run directory
+            os.makedirs(os.path.join(self.run_dir, 'configs'), exist_ok=True)
+            add_file_handler(os.path.join(self.run_dir, 'logs', 'run.log'))
+            dump_config(self.cfg, os.path.join(self.run_dir, 'configs', f'{self.timestamp}.py'))
+            self.logger.info('%s run %s', 'reusing' if self.reused else 'new', self.run_dir)
+            started = time.time()
+            from .notify.messages import RunNotifier
+            self.notifier = RunNotifier.from_config(
+                self.cfg, self.args.lark, f'{os.path.basename(self.args.config)} {self.timestamp}')
+            try:
+                for stage in stages:
+                    if stage == 'viz':
+                        self.summarize()
+                    else:
+                        self.run_stage(stage)
+            except BaseException as e:
+                self._notify_end(started, error=str(e) or 'interrupted')
+                raise
+            self.logger.info('finished in %.1f s', time.time() - started)
+            code = self.report()
+            self._notify_end(started)
+            return code
 
     def plan(self, stage: str) -> tuple[BaseRunner, list[BaseTask]]:
         section = self.cfg[stage]
@@ -109,32 +132,40 @@ class Pipeline:
         return runner, runner.make_tasks(task_cfgs)
 
     def done_check(self, stage: str) -> Any:
+        """``is_done(model, dataset)`` for the partitioner; logs why work is redone."""
         run_dir = self.run_dir
-        if stage == 'infer':
-            return lambda m, d: is_fresh(output_file(run_dir, 'predictions', m, d),
-                                         infer_fingerprint(m, d))
+        kind = 'predictions' if stage == 'infer' else 'results'
 
-        def eval_done(m: dict, d: dict) -> bool:
-            from .tasks.openicl_eval import OpenICLEvalTask
-            if (model_abbr(m), dataset_abbr(d)) in self.failed_pairs:
+        def is_done(m: dict, d: dict) -> bool:
+            if stage == 'eval' and (model_abbr(m), dataset_abbr(d)) in self.failed_pairs:
                 return True  # already reported as an inference failure
-            return OpenICLEvalTask({'models': [m], 'datasets': [[d]],
-                                    'work_dir': run_dir}).is_done()
-        return eval_done
+            why = (infer_stale_reason if stage == 'infer' else eval_stale_reason)(run_dir, m, d)
+            if why and not why.startswith('missing'):
+                rel = os.path.relpath(output_file(run_dir, kind, m, d), run_dir)
+                verb = 'resuming' if why.startswith('unfinished') else 'redoing'
+                self.logger.info('%s %s: %s', verb, rel, why)
+            return why is None
+        return is_done
 
     def run_stage(self, stage: str) -> None:
         runner, tasks = self.plan(stage)
+        self._notify_launch(stage, len(tasks))
+        stage_started = time.time()
         if not tasks:
             self.logger.info('%s: nothing to do, every output is up to date', stage)
             return
         if self.args.force:
-            from .tasks.outputs import invalidate
+            from .tasks.outputs import discard
             for t in tasks:
                 for path in t.output_paths():
-                    invalidate(path)
+                    discard(path)
         self.logger.info('%s: %d task(s) with %s', stage, len(tasks), type(runner).__name__)
         statuses = runner.launch(tasks)
         self.statuses += statuses
+        from .runners.records import record_stage
+        record_stage(self.run_dir, stage, tasks, statuses)  # timings and failures, for viz
+        if self.notifier:
+            self.notifier.stage_finished(stage, statuses, time.time() - stage_started)
         failed = [s for s in statuses if not s.ok]
         by_name = {t.name: t for t in tasks}
         for status in failed:
@@ -150,9 +181,13 @@ class Pipeline:
         if self.cfg.get('summary_groups') and 'summary_groups' not in cfg:
             cfg['summary_groups'] = self.cfg['summary_groups']
         summarizer = build(cfg, SUMMARIZERS, where='summarizer', config=self.cfg)
-        table = summarizer.summarize(self.run_dir, time.strftime('%Y%m%d_%H%M%S'))
+        time_str = time.strftime('%Y%m%d_%H%M%S')
+        self._notify_launch(None, 0)
+        table = summarizer.summarize(self.run_dir, time_str)
         print(table, flush=True)
         self.logger.info('summary written to %s', os.path.join(self.run_dir, 'summary'))
+        from .summarizers.viz import after_summary
+        self.summary_rows, self.report_path = after_summary(self, summarizer, time_str)
 
     def dry_run(self, stages: tuple[str, ...]) -> int:
         for stage in stages:
@@ -168,10 +203,29 @@ class Pipeline:
                 print(f'      $ {runner.describe(t)}')
         return 0
 
+    def _notify_launch(self, stage: str | None, n_tasks: int) -> None:
+        if self.notifier:
+            self.notifier.launched(self.args.config, self.run_dir, self.args.mode,
+                                   len(self.cfg['models']), len(self.cfg['datasets']), stage,
+                                   n_tasks)
+
+    def _notify_end(self, started: float, error: str = '') -> None:
+        if not self.notifier:
+            return
+        self._notify_launch(None, 0)
+        summary = os.path.join(self.run_dir, 'summary') if self.summary_rows else None
+        self.notifier.finished(time.time() - started, [s for s in self.statuses if not s.ok],
+                               self.summary_rows, summary, self.report_path, error=error)
+        self.notifier.close()
+
     def report(self) -> int:
         failed = [s for s in self.statuses if not s.ok]
         if not failed:
             return 0
+        from .summarizers.missing import tail
+        for s in failed:  # the end of each failed task's log, then the list of failures
+            print(f'----- last lines of {s.log_path} -----', flush=True)
+            print('\n'.join(f'  | {line}' for line in tail(s.log_path)) or '  (empty log)')
         self.logger.error('%d task(s) failed:', len(failed))
         for s in failed:
             reason = f': {s.error}' if s.error else ''

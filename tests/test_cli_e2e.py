@@ -161,3 +161,14 @@ def test_reuse_latest_picks_newest_timestamp(tmp_path, tiny_model, data_dir):
     proc = run_cli(str(cfg), '-w', str(work), '-r', '--dry-run')
     assert 'out/20240101_000000' in proc.stdout
     assert runs(str(work)) == ['20230101_000000', '20240101_000000']
+
+
+def test_runs_from_any_directory(tmp_path, tiny_model, data_dir):
+    """Task processes import this package even when run.py is called from elsewhere."""
+    cfg = _config(tmp_path, tiny_model, data_dir)
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    proc = run_cli(cfg, '-w', 'out', '-m', 'infer', cwd=str(elsewhere))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run = only_run(str(elsewhere / 'out'))
+    assert os.path.exists(os.path.join(run, 'predictions/tiny/arith.json'))

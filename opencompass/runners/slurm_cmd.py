@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..errors import RunnerError
+from ..utils.env import with_package_on_path
 from ..utils.logging import get_logger
 
 QUOTATYPES = ('reserved', 'auto', 'spot')
@@ -218,9 +219,4 @@ def job_env(num_gpus: int, base: dict[str, str] | None = None) -> dict[str, str]
         env.pop('CUDA_VISIBLE_DEVICES', None)   # Slurm sets it from --gres
     else:
         env['CUDA_VISIBLE_DEVICES'] = ''        # a CPU task must not grab unallocated GPUs
-    # the job must import this very package even when it is not pip-installed
-    pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    paths = [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p]
-    if pkg_root not in paths:
-        env['PYTHONPATH'] = os.pathsep.join([pkg_root, *paths])
-    return env
+    return with_package_on_path(env)

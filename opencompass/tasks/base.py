@@ -63,7 +63,11 @@ class BaseTask:
     # -- launching ---------------------------------------------------------------
     def write_task_file(self) -> str:
         path = self.task_file()
-        atomic_write_json(path, {'type': type(self).__name__, **self.cfg})
+        from ..utils.serialize import externalize_secrets  # keys travel in the environment
+        cls = type(self)  # a task class from outside the package travels as its import path
+        kind = cls.__name__ if cls.__module__.startswith('opencompass.') else \
+            f'{cls.__module__}.{cls.__qualname__}'
+        atomic_write_json(path, {'type': kind, **externalize_secrets(self.cfg)})
         return path
 
     def command(self) -> list[str]:

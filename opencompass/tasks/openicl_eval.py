@@ -5,8 +5,8 @@ back here; evaluation refuses to score unless the parts cover every sample.
 """
 from __future__ import annotations
 
+import inspect
 import os
-import re
 from typing import Any
 
 from ..datasets.build import build_dataset, reference, test_ids
@@ -16,8 +16,9 @@ from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import read_json
 from ..utils.logging import get_logger
 from .base import BaseTask
-from .outputs import eval_fingerprint, infer_fingerprint, invalidate, is_fresh, output_file, \
-    read_meta, write_with_meta
+from .fingerprints import combine, eval_components
+from .outputs import eval_stale_reason, invalidate, is_fresh, output_file, prediction_digests, \
+    prediction_parts, write_with_meta
 
 
 @TASKS.register_module()
@@ -30,13 +31,8 @@ class OpenICLEvalTask(BaseTask):
                 for m, ds in zip(self.model_cfgs, self.dataset_cfgs) for d in ds]
 
     def is_done(self) -> bool:
-        for m, ds in zip(self.model_cfgs, self.dataset_cfgs):
-            for d in ds:
-                parts = prediction_parts(self.work_dir, m, d)
-                fp = eval_fingerprint(d, [meta.get('digest', '') for _, meta in parts])
-                if not parts or not is_fresh(output_file(self.work_dir, 'results', m, d), fp):
-                    return False
-        return True
+        return all(eval_stale_reason(self.work_dir, m, d) is None
+                   for m, ds in zip(self.model_cfgs, self.dataset_cfgs) for d in ds)
 
     def run(self) -> None:
         for model_cfg, dataset_cfgs in zip(self.model_cfgs, self.dataset_cfgs):
@@ -51,13 +47,15 @@ class OpenICLEvalTask(BaseTask):
                             f"{os.path.join(self.work_dir, 'predictions', model_abbr(model_cfg))}"
                             ' (run inference first, e.g. -m infer or -m all)')
         out_path = output_file(self.work_dir, 'results', model_cfg, dataset_cfg)
-        fp = eval_fingerprint(dataset_cfg, [meta.get('digest', '') for _, meta in parts])
+        components = eval_components(dataset_cfg, prediction_digests(parts))
+        fp = combine(components)
         if is_fresh(out_path, fp):
             return
         invalidate(out_path)
         where = f'datasets[{dataset_abbr(dataset_cfg)}]'
         dataset = build_dataset(dataset_cfg, where)
         expected = test_ids(dataset_cfg, dataset)
+        dataset.check_test_columns(expected, where, need_output=True)
         predictions: dict[str, Any] = {}
         for path, _ in parts:
             predictions.update(read_json(path))
@@ -68,7 +66,8 @@ class OpenICLEvalTask(BaseTask):
                             'the split dataset is missing, re-run inference with -r')
         self.report_progress(0, len(expected), force=True)
         result = self.score(dataset_cfg, dataset, expected, predictions, where)
-        write_with_meta(out_path, result, {'fingerprint': fp, 'samples': len(expected)})
+        write_with_meta(out_path, result, {'fingerprint': fp, 'components': components,
+                                           'samples': len(expected)})
         self.report_progress(len(expected), len(expected), force=True)
         metrics = {k: v for k, v in result.items() if isinstance(v, (int, float))}
         get_logger().info('%s: %s', name, metrics)
@@ -86,7 +85,10 @@ class OpenICLEvalTask(BaseTask):
         refs = apply_postprocessor([reference(dataset, i) for i in ids],
                                    eval_cfg.get('dataset_postprocessor'),
                                    f'{where}.eval_cfg.dataset_postprocessor')
-        result = evaluator.score(preds, refs)
+        extra = {}  # evaluators that need whole rows (HumanEval's tests) take ``test_set``
+        if 'test_set' in inspect.signature(evaluator.score).parameters:
+            extra['test_set'] = [dataset.test[i] for i in ids]
+        result = evaluator.score(preds, refs, **extra)
         if 'error' in result:
             raise TaskError(f"{where}: the evaluator failed: {result['error']}")
         details = result.pop('details', None)
@@ -96,8 +98,12 @@ class OpenICLEvalTask(BaseTask):
                     d.setdefault('id', i)
                     d.setdefault('origin_prediction', r)
         result['num_samples'] = len(ids)
-        if failed:
-            result['num_failed'] = len(failed)
+        # failed samples (an API gave up) are scored as wrong, and always counted here
+        result['num_failed'] = len(failed)
+        usages = [r['usage'] for r in records if isinstance(r.get('usage'), dict)]
+        if usages:  # API models report token usage per sample
+            for k in ('prompt_tokens', 'completion_tokens'):
+                result[k] = sum(int(u.get(k) or 0) for u in usages)
         result['details'] = details
         return result
 
@@ -108,25 +114,3 @@ def apply_postprocessor(values: list, cfg: dict | None, where: str) -> list:
     cfg = dict(cfg)
     fn = TEXT_POSTPROCESSORS.get(cfg.pop('type'), where=f'{where}.type')
     return [fn(v if isinstance(v, str) else ('' if v is None else str(v)), **cfg) for v in values]
-
-
-def prediction_parts(run_dir: str, model_cfg: dict,
-                     dataset_cfg: dict) -> list[tuple[str, dict[str, Any]]]:
-    """Fresh prediction files for a dataset: the whole file, or all its parts, in order."""
-    whole = output_file(run_dir, 'predictions', model_cfg, dataset_cfg)
-    base_fp = infer_fingerprint(model_cfg, dataset_cfg, with_part=False)
-    meta = read_meta(whole)
-    if meta and meta.get('fingerprint') == base_fp:
-        return [(whole, meta)]
-    folder = os.path.dirname(whole)
-    pattern = re.compile(re.escape(dataset_abbr(dataset_cfg)) + r'_(\d+)\.json$')
-    found = []
-    if os.path.isdir(folder):
-        for name in os.listdir(folder):
-            m = pattern.match(name)
-            if m:
-                path = os.path.join(folder, name)
-                part_meta = read_meta(path)
-                if part_meta and part_meta.get('base_fingerprint') == base_fp:
-                    found.append((int(m.group(1)), path, part_meta))
-    return [(path, meta) for _, path, meta in sorted(found)]

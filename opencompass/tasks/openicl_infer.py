@@ -1,10 +1,12 @@
 """``OpenICLInferTask``: run a model over datasets and write ``predictions/MODEL/DATASET.json``."""
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 from ..datasets.build import build_dataset, reference, test_ids
+from ..errors import DatasetError, TaskError
 from ..openicl.icl_inferencer.icl_base_inferencer import Sample
 from ..registry import (ICL_INFERENCERS, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS, MODELS, TASKS,
                         build)
@@ -12,6 +14,7 @@ from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import Journal
 from ..utils.logging import get_logger
 from .base import BaseTask
+from .fingerprints import combine, infer_components
 from .outputs import infer_fingerprint, invalidate, is_fresh, journal_file, output_file, \
     write_with_meta
 
@@ -49,22 +52,36 @@ class OpenICLInferTask(BaseTask):
 
     @staticmethod
     def _build_model(model_cfg: dict) -> Any:
-        get_logger().info('loading model %s', model_abbr(model_cfg))
-        return build(model_cfg, MODELS, where=f'models[{model_abbr(model_cfg)}]')
+        from .worker import cached_model  # a worker process keeps its model across tasks
+
+        def load() -> Any:
+            get_logger().info('loading model %s', model_abbr(model_cfg))
+            return build(model_cfg, MODELS, where=f'models[{model_abbr(model_cfg)}]')
+        model, reused = cached_model(model_cfg, load)
+        if reused:
+            get_logger().info('reusing model %s, loaded by an earlier task of this worker',
+                              model_abbr(model_cfg))
+        return model
 
     def _infer_one(self, model_cfg: dict, dataset_cfg: dict, get_model: Any) -> None:
         out_path = output_file(self.work_dir, 'predictions', model_cfg, dataset_cfg)
-        fp = infer_fingerprint(model_cfg, dataset_cfg)
+        components = infer_components(model_cfg, dataset_cfg)
+        fp = combine(components)
         invalidate(out_path)
         where = f'datasets[{dataset_abbr(dataset_cfg)}]'
         dataset = build_dataset(dataset_cfg, where)
         ids = test_ids(dataset_cfg, dataset)
         infer_cfg = dataset_cfg.get('infer_cfg', {})
         output_column = dataset.reader.output_column
-        dataset.reader.check_columns([dataset.test[i] for i in ids], where, need_output=False)
+        if not ids:
+            raise DatasetError(f"{where}: the test split selects no rows (reader_cfg.test_range="
+                               f"{dataset_cfg.get('reader_cfg', {}).get('test_range')!r} of "
+                               f'{len(dataset.test)} rows)')
+        dataset.check_test_columns(ids, where, need_output=False)
 
         journal = Journal(journal_file(out_path), fp)
-        done = journal.load()
+        # samples an API failed on are retried when the task is run again
+        done = {k: r for k, r in journal.load().items() if not r.get('failed')}
         samples = self._samples(dataset, infer_cfg, ids, where)
         todo = [s for s in samples if s.id not in done]
         total = len(samples)
@@ -77,6 +94,7 @@ class OpenICLInferTask(BaseTask):
 
             def on_done(records: dict[str, Any]) -> None:
                 journal.append(records)
+                count_calls(dataset_abbr(dataset_cfg), records)
                 done.update(records)
                 self.report_progress(len(done), total, dataset=dataset_abbr(dataset_cfg))
 
@@ -84,9 +102,14 @@ class OpenICLInferTask(BaseTask):
                              self._template(infer_cfg, 'ice_template', where), output_column,
                              on_done)
             journal.close()
+        lost = [i for i in ids if str(i) not in done]
+        if lost:  # never write a partial file that would read as complete
+            raise TaskError(f'{where}: the inferencer returned no prediction for {len(lost)} '
+                            f'sample(s) (first: #{lost[0]}); nothing was written')
         ordered = {str(i): done[str(i)] for i in ids}
-        meta = {'fingerprint': fp, 'base_fingerprint': infer_fingerprint(model_cfg, dataset_cfg,
-                                                                         with_part=False),
+        check_failures(ordered, f'{model_abbr(model_cfg)}/{dataset_abbr(dataset_cfg)}')
+        meta = {'fingerprint': fp, 'components': components,
+                'base_fingerprint': infer_fingerprint(model_cfg, dataset_cfg, with_part=False),
                 'ids': [ids[0], ids[-1] + 1] if ids else [0, 0], 'samples': len(ids),
                 'failed': sum(1 for r in ordered.values() if r.get('failed'))}
         write_with_meta(out_path, ordered, meta)
@@ -107,3 +130,25 @@ class OpenICLInferTask(BaseTask):
         return [Sample(id=str(i), entry=dataset.test[i],
                        ice=retriever.generate_ice(ice_ids[i], ice_template),
                        gold=reference(dataset, i)) for i in ids]
+
+
+def count_calls(abbr: str, records: dict[str, Any]) -> None:
+    """Test hook, off by default: ``OC_COUNT_CALLS=FILE`` appends the id of every sample the
+    model computed, once it is journaled (the chaos test checks none is computed twice)."""
+    path = os.environ.get('OC_COUNT_CALLS')
+    if path:
+        with open(path, 'a', encoding='utf-8') as f:
+            f.write(''.join(f'{abbr} {sid}\n' for sid in records))
+
+
+def check_failures(records: dict[str, Any], name: str) -> None:
+    """Warn about samples an API model failed on; refuse to write when every sample failed."""
+    failed = [r for r in records.values() if r.get('failed')]
+    if not failed:
+        return
+    if len(failed) == len(records):
+        raise TaskError(f"{name}: all {len(records)} samples failed; first error: "
+                        f"{failed[0].get('error', 'unknown')}")
+    get_logger().warning('%s: %d of %d samples failed (recorded with failed=true, counted as '
+                         'num_failed in the results); first error: %s', name, len(failed),
+                         len(records), failed[0].get('error', 'unknown'))

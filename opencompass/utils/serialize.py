@@ -33,6 +33,34 @@ def redact(obj: Any) -> Any:
     return obj
 
 
+def externalize_secrets(obj: Any, env: dict | None = None) -> Any:
+    """A copy where literal API keys become ``$OC_SECRET_<hash>`` references.
+
+    The values go into ``env`` (default ``os.environ``), which task processes
+    inherit, so task files on disk never hold a key in clear. Keys that already
+    name an environment variable (``'ENV'``, ``'$NAME'``, ``'ENV:NAME'``) are kept.
+    """
+    import os
+    target = os.environ if env is None else env
+
+    def move(value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return [move(v) for v in value]
+        if not isinstance(value, str) or not value or value == 'ENV' or \
+                value.startswith(('$', 'ENV:')):
+            return value
+        name = 'OC_SECRET_' + hashlib.sha256(value.encode()).hexdigest()[:12].upper()
+        target[name] = value
+        return '$' + name
+
+    if isinstance(obj, dict):
+        return {k: (move(v) if k in ('key', 'api_key') else externalize_secrets(v, target))
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [externalize_secrets(v, target) for v in obj]
+    return obj
+
+
 def fingerprint(*parts: Any) -> str:
     """A short stable hash of plain-JSON data, used to tell stale outputs from fresh."""
     blob = json.dumps([to_plain(p) for p in parts], sort_keys=True, ensure_ascii=True)
