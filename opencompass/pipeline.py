@@ -197,10 +197,11 @@ class Pipeline:
             runner, tasks = self.plan(stage)
             print(f'{stage}: {len(tasks)} task(s) with {type(runner).__name__} '
                   f'(run dir {self.run_dir})')
-            for t in tasks:
-                parts = ', '.join(dataset_abbr(d) for ds in t.dataset_cfgs for d in ds)
-                print(f'  - {t.short_name}  [{parts}]  gpus={t.num_gpus}')
-                print(f'      $ {runner.describe(t)}')
+            if not tasks:
+                continue
+            print(plan_table(tasks))
+            for i, t in enumerate(tasks, 1):
+                print(f'  #{i} {t.short_name}\n      $ {runner.describe(t)}')
         return 0
 
     def _notify_launch(self, stage: str | None, n_tasks: int) -> None:
@@ -232,3 +233,15 @@ class Pipeline:
             print(f'FAILED {s.name} (exit {s.returncode}){reason}\n  log: {s.log_path}',
                   flush=True)
         return 1
+
+
+def plan_table(tasks: list[BaseTask]) -> str:
+    """The ``--dry-run`` plan of one stage: a row per task."""
+    from prettytable import PrettyTable
+    table = PrettyTable(['#', 'model', 'datasets / parts', 'gpus'])
+    table.align = 'l'
+    for i, t in enumerate(tasks, 1):
+        models = ', '.join(model_abbr(m) for m in t.model_cfgs)
+        parts = ', '.join(dataset_abbr(d) for ds in t.dataset_cfgs for d in ds)
+        table.add_row([i, models, parts, t.num_gpus])
+    return table.get_string()

@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import DatasetError
 from ..registry import LOAD_DATASET
 from .base import BaseDataset, Rows
+from .local_files import iter_jsonl, max_row_bytes
 
 
 @LOAD_DATASET.register_module()
@@ -40,9 +41,6 @@ def _slice(rng: str) -> slice:
     return parse_range(rng)
 
 
-MAX_ROW_MB = 16  # a single row larger than this is a broken file, not a sample
-
-
 class RowList(list):
     """Rows read from a file, remembering the file and each row's line (for errors)."""
 
@@ -50,14 +48,6 @@ class RowList(list):
         super().__init__(rows)
         self.source = source
         self.lines = lines
-
-
-def max_row_bytes() -> int:
-    """The per-row size limit (``OC_MAX_ROW_MB`` overrides the default 16 MB)."""
-    try:
-        return int(float(os.environ.get('OC_MAX_ROW_MB', MAX_ROW_MB)) * 1024 * 1024)
-    except ValueError:
-        return MAX_ROW_MB * 1024 * 1024
 
 
 def read_rows(path: str, encoding: str = 'utf-8') -> Rows:
@@ -82,30 +72,10 @@ def read_rows(path: str, encoding: str = 'utf-8') -> Rows:
 
 
 def _read_jsonl(path: str, encoding: str) -> RowList:
-    limit = max_row_bytes()
     rows, lines = [], []
-    with open(path, 'rb') as f:
-        for lineno, raw in enumerate(f, 1):
-            if len(raw) > limit:
-                raise DatasetError(f'{path}:{lineno}: the row is {len(raw) / 2**20:.1f} MB, over '
-                                   f'the {limit / 2**20:g} MB limit per row (a broken file? '
-                                   'raise OC_MAX_ROW_MB if it is meant to be)')
-            try:
-                line = raw.decode(encoding)
-            except UnicodeDecodeError as e:
-                raise DatasetError(f'{path}:{lineno}: not valid {encoding} text (byte '
-                                   f'{e.start + 1} of the line); re-save the file as '
-                                   f'{encoding} or set encoding= on the dataset') from None
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as e:
-                raise DatasetError(f'{path}:{lineno}: not valid JSON ({e.msg})') from None
-            if not isinstance(row, dict):
-                raise DatasetError(f'{path}:{lineno}: expected a JSON object per line')
-            rows.append(row)
-            lines.append(lineno)
+    for lineno, row in iter_jsonl(path, encoding):
+        rows.append(row)
+        lines.append(lineno)
     return RowList(rows, path, lines)
 
 

@@ -25,22 +25,45 @@ def _open(path: str) -> Any:
     return open(path, encoding='utf-8', newline='')
 
 
-def iter_jsonl(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line number, object)`` for every non-blank line of a JSONL file."""
+MAX_ROW_MB = 16  # a single row larger than this is a broken file, not a sample
+
+
+def max_row_bytes() -> int:
+    """The per-row size limit (``OC_MAX_ROW_MB`` overrides the default 16 MB)."""
     try:
-        with _open(path) as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError as e:
-                    raise DatasetError(f'{path}:{lineno}: not valid JSON ({e.msg})') from None
-                if not isinstance(row, dict):
-                    raise DatasetError(f'{path}:{lineno}: expected a JSON object per line')
-                yield lineno, row
-    except UnicodeDecodeError as e:
-        raise DatasetError(f'{path}: not valid UTF-8 text at byte {e.start}') from None
+        return int(float(os.environ.get('OC_MAX_ROW_MB', MAX_ROW_MB)) * 1024 * 1024)
+    except ValueError:
+        return MAX_ROW_MB * 1024 * 1024
+
+
+def iter_jsonl(path: str, encoding: str = 'utf-8') -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, object)`` for every non-blank line of a JSONL file.
+
+    Errors name the file and line: invalid JSON, a line that is not an object, bytes that
+    are not ``encoding`` text, a row over the size limit.
+    """
+    limit = max_row_bytes()
+    with open(path, 'rb') as f:
+        for lineno, raw in enumerate(f, 1):
+            if len(raw) > limit:
+                raise DatasetError(f'{path}:{lineno}: the row is {len(raw) / 2**20:.1f} MB, over '
+                                   f'the {limit / 2**20:g} MB limit per row (a broken file? '
+                                   'raise OC_MAX_ROW_MB if it is meant to be)')
+            try:
+                line = raw.decode(encoding)
+            except UnicodeDecodeError as e:
+                raise DatasetError(f'{path}:{lineno}: not valid {encoding} text (byte '
+                                   f'{e.start + 1} of the line); re-save the file as '
+                                   f'{encoding} or set encoding= on the dataset') from None
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as e:
+                raise DatasetError(f'{path}:{lineno}: not valid JSON ({e.msg})') from None
+            if not isinstance(row, dict):
+                raise DatasetError(f'{path}:{lineno}: expected a JSON object per line')
+            yield lineno, row
 
 
 def read_json_file(path: str) -> Any:
