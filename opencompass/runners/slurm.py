@@ -126,6 +126,7 @@ class SlurmRunner(BaseRunner):
         supported = sc.quotatype_supported(self.srun)
         sc.say_quotatype_once(self.opts, supported, self.srun)
         self._prefix = sc.run_prefix(tasks[0].work_dir)
+        self._cancel_orphans()
         progress = TaskProgress(tasks)
         order = sorted(range(len(tasks)), key=lambda i: -task_weight(tasks[i]))
         results: list[TaskStatus | None] = [None] * len(tasks)
@@ -225,6 +226,19 @@ class SlurmRunner(BaseRunner):
                           extra={'job': job.name})
 
     # -- cancellation ------------------------------------------------------------------
+    def _cancel_orphans(self) -> None:
+        """Cancel jobs of this run left by a driver that was killed (``kill -9``).
+
+        The run lock guarantees no other live ``run.py`` owns this run directory, so a job
+        still queued under this run's name prefix would only race the jobs submitted now
+        for the same outputs.
+        """
+        left = sc.list_jobs(self._prefix)
+        if left:
+            get_logger().warning('cancelling %d Slurm job(s) of this run left by a previous '
+                                 'run.py that died', len(left))
+            cancel_and_wait(self._prefix, time.time() + 30.0)
+
     def cancel_all(self, wait: float = 15.0) -> None:
         """Cancel every job of this run (Ctrl-C, SIGTERM) and wait until squeue drops them."""
         with self._lock:
@@ -242,18 +256,22 @@ class SlurmRunner(BaseRunner):
                     job.proc.wait(timeout=max(0.1, min(5.0, deadline - time.time())))
             except subprocess.TimeoutExpired:
                 job.kill()
-        while prefix and time.time() < deadline:
-            left = sc.list_jobs(prefix)
-            if not left:
-                break
-            sc.cancel_jobs(prefix)
-            time.sleep(0.3)
-        else:
-            if prefix and sc.list_jobs(prefix):
-                get_logger().warning('some Slurm jobs of this run are still listed by squeue '
-                                     '(names start with %s)', prefix)
+        if prefix:
+            cancel_and_wait(prefix, deadline)
         if jobs:
             get_logger().warning('cancelled %d Slurm job(s) of this run', len(jobs))
+
+
+def cancel_and_wait(prefix: str, deadline: float) -> None:
+    """``scancel`` the jobs named ``prefix*`` until squeue drops them (or the deadline)."""
+    while time.time() < deadline:
+        if not sc.list_jobs(prefix):
+            return
+        sc.cancel_jobs(prefix)
+        time.sleep(0.3)
+    if sc.list_jobs(prefix):
+        get_logger().warning('some Slurm jobs of this run are still listed by squeue '
+                             '(names start with %s)', prefix)
 
 
 @RUNNERS.register_module()
