@@ -122,7 +122,7 @@ def bar_chart(header: list[str], rows: list[list[Any]]) -> str:
     bar, gap, left, plot_h, top_pad = 22, 26, 48, 240, 20
     group_w = len(models) * bar + gap
     width = max(480, left + len(groups) * group_w + 20)
-    height = top_pad + plot_h + 70
+    height = top_pad + plot_h + 110 + 16 * ((len(models) - 1) // 6)
     parts = [f'<svg id="score-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="scores per model and dataset">']
@@ -146,11 +146,12 @@ def bar_chart(header: list[str], rows: list[list[Any]]) -> str:
             parts.append(f'<text x="{x + (bar - 2) / 2:.1f}" y="{y - 3:.1f}" font-size="9" '
                          f'text-anchor="middle">{value:.0f}</text>')
         label_x = x0 + len(models) * bar / 2
-        parts.append(f'<text x="{label_x:.1f}" y="{top_pad + plot_h + 16}" font-size="11" '
-                     f'text-anchor="middle">{esc(name[:18])}</text>')
+        label_y = top_pad + plot_h + 14  # rotated, so long names do not overlap
+        parts.append(f'<text x="{label_x:.1f}" y="{label_y}" font-size="11" text-anchor="end" '
+                     f'transform="rotate(-35 {label_x:.1f} {label_y})">{esc(name[:24])}</text>')
     for m, model in enumerate(models):
         x = left + (m % 6) * 130
-        y = top_pad + plot_h + 36 + (m // 6) * 16
+        y = top_pad + plot_h + 100 + (m // 6) * 16
         parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" '
                      f'fill="{CHART_COLORS[m % len(CHART_COLORS)]}"/>'
                      f'<text x="{x + 14}" y="{y}" font-size="11">{esc(model[:18])}</text>')
