@@ -7,12 +7,17 @@ from ..registry import LOAD_DATASET, build
 from .base import BaseDataset
 
 # keys of a dataset entry that configure the evaluation, not the loader
-NON_LOADER_KEYS = ('abbr', 'reader_cfg', 'infer_cfg', 'eval_cfg', 'part', 'base_abbr', 'summary')
+NON_LOADER_KEYS = frozenset({'abbr', 'reader_cfg', 'infer_cfg', 'eval_cfg', 'part', 'base_abbr',
+                             'summary'})
+
+
+def loader_args(cfg: dict) -> dict:
+    """The part of a dataset entry the loader gets: ``type`` and its keyword arguments."""
+    return {k: v for k, v in cfg.items() if k not in NON_LOADER_KEYS}
 
 
 def build_dataset(cfg: dict, where: str = 'datasets') -> BaseDataset:
-    loader = {k: v for k, v in cfg.items() if k not in NON_LOADER_KEYS}
-    return build(loader, LOAD_DATASET, where=where, reader_cfg=cfg.get('reader_cfg', {}),
+    return build(loader_args(cfg), LOAD_DATASET, where=where, reader_cfg=cfg.get('reader_cfg', {}),
                  abbr=cfg.get('abbr'))
 
 
@@ -27,7 +32,7 @@ def test_ids(cfg: dict, dataset: BaseDataset) -> list[int]:
 
 def estimate_size(cfg: dict) -> int:
     """Number of test rows, counted as cheaply as the loader allows."""
-    loader = {k: v for k, v in cfg.items() if k not in NON_LOADER_KEYS}
+    loader = loader_args(cfg)
     cls = LOAD_DATASET.get(loader.pop('type'))
     return cls.estimate_size(reader_cfg=cfg.get('reader_cfg', {}), **loader)
 

@@ -15,6 +15,7 @@ import hashlib
 import os
 from typing import Any
 
+from ..datasets.build import loader_args
 from ..utils.serialize import fingerprint
 
 # model settings that change nothing in the outputs
@@ -23,9 +24,6 @@ MODEL_KEYS_IGNORED = frozenset({'abbr', 'batch_size', 'run_cfg', 'max_num_worker
                                 # API models: politeness settings, not what the model answers
                                 'max_workers', 'timeout', 'backoff', 'rpm_verbose', 'verbose'})
 GENERATION_KEYS = ('max_out_len', 'max_seq_len', 'generation_kwargs', 'stop_words')
-# dataset-entry keys that are not the loader's arguments
-DATASET_NON_LOADER = frozenset({'abbr', 'reader_cfg', 'infer_cfg', 'eval_cfg', 'part',
-                                'base_abbr', 'summary'})
 INFERENCER_KEYS_IGNORED = frozenset({'batch_size'})
 
 _file_cache: dict[tuple[str, int, int], str] = {}
@@ -61,7 +59,7 @@ def file_digest(path: str) -> str:
 def data_files_digest(dataset_cfg: dict) -> str:
     """A digest of the files the dataset's loader reads (``required_files``), if it says."""
     from ..registry import LOAD_DATASET
-    loader = {k: v for k, v in dataset_cfg.items() if k not in DATASET_NON_LOADER}
+    loader = loader_args(dataset_cfg)
     try:
         cls = LOAD_DATASET.get(loader.get('type'))
         files = getattr(cls, 'required_files', lambda **_: [])(**loader)
@@ -71,7 +69,7 @@ def data_files_digest(dataset_cfg: dict) -> str:
 
 
 def _loader_args(dataset_cfg: dict) -> str:
-    return fingerprint({k: v for k, v in dataset_cfg.items() if k not in DATASET_NON_LOADER})
+    return fingerprint(loader_args(dataset_cfg))
 
 
 def infer_components(model_cfg: dict, dataset_cfg: dict,

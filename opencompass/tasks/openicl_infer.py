@@ -41,25 +41,22 @@ class OpenICLInferTask(BaseTask):
 
     def run(self) -> None:
         logger = get_logger()
-        models: dict[str, Any] = {}
         for model_cfg, dataset_cfg in self.pending():
-            key = model_abbr(model_cfg)
             started = time.time()
-            self._infer_one(model_cfg, dataset_cfg, lambda: models.get(key) or
-                            models.setdefault(key, self._build_model(model_cfg)))
-            logger.info('%s/%s: predictions written in %.1f s', key, dataset_abbr(dataset_cfg),
-                        time.time() - started)
+            self._infer_one(model_cfg, dataset_cfg, lambda: self._build_model(model_cfg))
+            logger.info('%s/%s: predictions written in %.1f s', model_abbr(model_cfg),
+                        dataset_abbr(dataset_cfg), time.time() - started)
 
     @staticmethod
     def _build_model(model_cfg: dict) -> Any:
-        from .worker import cached_model  # a worker process keeps its model across tasks
+        from .worker import cached_model  # one model kept per process, across tasks too
 
         def load() -> Any:
             get_logger().info('loading model %s', model_abbr(model_cfg))
             return build(model_cfg, MODELS, where=f'models[{model_abbr(model_cfg)}]')
         model, reused = cached_model(model_cfg, load)
         if reused:
-            get_logger().info('reusing model %s, loaded by an earlier task of this worker',
+            get_logger().info('reusing model %s, already loaded in this process',
                               model_abbr(model_cfg))
         return model
 

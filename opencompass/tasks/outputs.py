@@ -8,7 +8,6 @@ as done only if both exist and the fingerprint matches the current config.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -34,11 +33,6 @@ def journal_file(path: str) -> str:
 def infer_fingerprint(model_cfg: dict, dataset_cfg: dict, with_part: bool = True) -> str:
     """What decides the predictions: model, data slice, prompt, retriever, inferencer."""
     return combine(infer_components(model_cfg, dataset_cfg, with_part))
-
-
-def eval_fingerprint(dataset_cfg: dict, prediction_digests: list[str]) -> str:
-    """What decides the results: the evaluation settings and the predictions' bytes."""
-    return combine(eval_components(dataset_cfg, prediction_digests))
 
 
 def read_meta(path: str) -> dict[str, Any] | None:
@@ -76,13 +70,11 @@ def stale_reason(path: str, components: dict[str, str]) -> str | None:
     return '; '.join(why + [_INPUTS[n] for n in names if n in _INPUTS])
 
 
-def write_with_meta(path: str, data: Any, meta: dict[str, Any]) -> str:
-    """Write ``data`` atomically, then its sidecar; returns the data's digest."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    atomic_write_text(path, text)
-    atomic_write_json(meta_file(path), {**meta, 'digest': digest})
-    return digest
+def write_with_meta(path: str, data: Any, meta: dict[str, Any]) -> None:
+    """Write ``data`` atomically, then its sidecar (results are keyed to the predictions'
+    bytes through :func:`prediction_digests`, so the sidecar needs no digest of its own)."""
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2))
+    atomic_write_json(meta_file(path), meta)
 
 
 def invalidate(path: str) -> None:
