@@ -5,12 +5,18 @@ import os
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import OpenCompassError
 from ..registry import TASKS
 from ..tasks.base import BaseTask
 from ..utils.logging import add_file_handler, get_logger
+
+
+# A task that exits with 1 failed on a user error (bad config, missing file: an
+# OpenCompassError, see tasks/__main__.py); running it again would fail the same way.
+# Crashes (exit 2), kills (negative codes, srun's 137/143) and dead workers are retried.
+USER_ERROR = 1
 
 
 @dataclass
@@ -43,6 +49,31 @@ class BaseRunner:
         self.debug = debug
         self.retry = int(retry)
         self.options = kwargs
+        self._stopping = False  # set once the run is being cancelled
+
+    def run_with_retry(self, task: BaseTask, progress: Any,
+                       attempt: Callable[[int, int], TaskStatus]) -> TaskStatus:
+        """Call ``attempt(n, tries)`` until the task succeeds, fails on a user error, runs
+        out of its ``retry`` budget or the run is being cancelled; every runner's one
+        retry policy."""
+        logger = get_logger()
+        tries = self.retry + 1
+        n = 0
+        while True:
+            n += 1
+            status = attempt(n, tries)
+            if (status.ok or n >= tries or self._stopping
+                    or status.returncode == USER_ERROR):
+                status.attempts = n
+                progress.finish(task, status.ok)
+                if status.ok and n > 1:
+                    logger.info('%s succeeded on attempt %d/%d', task.name, n, tries)
+                elif not status.ok and not self._stopping and n > 1:
+                    status.error = f'{status.error} (gave up after {n} attempt(s))'.strip()
+                return status
+            logger.warning('%s: %s; retrying (attempt %d/%d)', task.name,
+                           status.error or f'exit {status.returncode}', n + 1, tries)
+            progress.retried(task)
 
     def task_class(self) -> type[BaseTask]:
         return TASKS.get(self.task_cfg.get('type', 'OpenICLInferTask'), where='runner.task.type')

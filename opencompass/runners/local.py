@@ -79,7 +79,6 @@ class LocalRunner(BaseRunner):
         self._workers: WorkerPool | None = None
         self._procs: dict[int, subprocess.Popen] = {}
         self._lock = threading.Lock()
-        self._stopping = False
 
     def launch_all(self, tasks: list[BaseTask]) -> list[TaskStatus]:
         gpus = visible_gpus()
@@ -96,7 +95,8 @@ class LocalRunner(BaseRunner):
 
         def work(i: int) -> None:
             if not self._stopping:
-                results[i] = self._run_with_retry(tasks[i], pool, progress)
+                results[i] = self.run_with_retry(
+                    tasks[i], progress, lambda n, _: self._run_once(tasks[i], pool, progress, n))
 
         slots = min(self.max_num_workers, len(tasks))
         picker = TaskPicker(tasks, order)  # a slot's current model first, then the heaviest
@@ -115,20 +115,6 @@ class LocalRunner(BaseRunner):
                 self._workers.close()
             progress.close()
         return [r for r in results if r is not None]
-
-    def _run_with_retry(self, task: BaseTask, pool: GpuPool, progress: TaskProgress) -> TaskStatus:
-        attempts = 0
-        while True:
-            attempts += 1
-            status = self._run_once(task, pool, progress, attempts)
-            if (status.ok or attempts > self.retry or self._stopping
-                    or status.returncode == USER_ERROR):
-                status.attempts = attempts
-                progress.finish(task, status.ok)
-                return status
-            get_logger().warning('%s failed (exit %s), retrying (%d/%d)', task.name,
-                                 status.returncode, attempts, self.retry)
-            progress.retried(task)
 
     def _run_once(self, task: BaseTask, pool: GpuPool, progress: TaskProgress,
                   attempt: int) -> TaskStatus:
@@ -198,12 +184,6 @@ class LocalRunner(BaseRunner):
                     os.killpg(proc.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-
-
-# A task that exits with 1 failed on a user error (bad config, missing file: an
-# OpenCompassError, see tasks/__main__.py); running it again would fail the same way.
-# Crashes (exit 2), kills (negative codes) and dead workers are retried.
-USER_ERROR = 1
 
 
 def task_weight(task: BaseTask) -> int:

@@ -103,7 +103,6 @@ class SlurmRunner(BaseRunner):
         self._jobs: dict[str, SlurmJob] = {}
         self._lock = threading.Lock()
         self._gate = threading.Lock()        # sequential mode: one job pending at a time
-        self._stopping = False
         self._prefix = ''
 
     # -- the command line --------------------------------------------------------------
@@ -132,7 +131,8 @@ class SlurmRunner(BaseRunner):
         results: list[TaskStatus | None] = [None] * len(tasks)
 
         def work(i: int) -> None:
-            results[i] = self._run_with_retry(tasks[i], progress)
+            results[i] = self.run_with_retry(
+                tasks[i], progress, lambda n, tries: self._run_once(tasks[i], progress, n, tries))
 
         ex = ThreadPoolExecutor(max_workers=min(self.max_num_workers, len(tasks)))
         try:
@@ -148,25 +148,6 @@ class SlurmRunner(BaseRunner):
             ex.shutdown(wait=True, cancel_futures=True)
             progress.close()
         return [r for r in results if r is not None]
-
-    def _run_with_retry(self, task: BaseTask, progress: TaskProgress) -> TaskStatus:
-        logger = get_logger()
-        tries = self.retry + 1
-        attempt = 0
-        while True:
-            attempt += 1
-            status = self._run_once(task, progress, attempt, tries)
-            if status.ok or attempt >= tries or self._stopping:
-                status.attempts = attempt
-                progress.finish(task, status.ok)
-                if status.ok and attempt > 1:
-                    logger.info('%s succeeded on attempt %d/%d', task.name, attempt, tries)
-                elif not status.ok and not self._stopping:
-                    status.error = f'{status.error} (gave up after {attempt} attempt(s))'.strip()
-                return status
-            logger.warning('%s: %s; resubmitting (attempt %d/%d)', task.name,
-                           status.error or f'exit {status.returncode}', attempt + 1, tries)
-            progress.retried(task)
 
     def _run_once(self, task: BaseTask, progress: TaskProgress, attempt: int,
                   tries: int) -> TaskStatus:
@@ -213,8 +194,8 @@ class SlurmRunner(BaseRunner):
         if code == 0 and task.is_done():
             job.state = 'COMPLETED'
             return TaskStatus(task.name, log_path, 0, seconds=seconds, extra={'job': job.name})
-        if code == 0:
-            job.state, code = 'FAILED', 1
+        if code == 0:  # not a user error (exit 1): the job is resubmitted
+            job.state, code = 'FAILED', 2
             error = 'the job ended without writing all its outputs'
         elif code in CANCELLED_CODES:
             job.state = 'CANCELLED'
