@@ -139,31 +139,32 @@ class LocalRunner(BaseRunner):
                     return TaskStatus(task.name, log_path, -signal.SIGTERM)
                 if self._workers is not None and self._workers.accepts(task):
                     code = self._workers.run(task, log_path, env, progress.poll)
-                    error = '' if code == 0 else last_error_line(log_path)
-                    return TaskStatus(task.name, log_path, code, seconds=time.time() - started,
-                                      error=error)
-                proc = subprocess.Popen(task.command(), stdout=log, stderr=subprocess.STDOUT,
-                                        env=env, start_new_session=True,
-                                        stdin=subprocess.DEVNULL)
-                with self._lock:
-                    self._procs[proc.pid] = proc
-                    if self._stopping:  # terminate_all ran while we were starting it
-                        os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    while True:
-                        try:
-                            code = proc.wait(timeout=0.5)
-                            break
-                        except subprocess.TimeoutExpired:
-                            progress.poll()
-                finally:
-                    with self._lock:
-                        self._procs.pop(proc.pid, None)
+                else:
+                    code = self._run_process(task, log, env, progress)
             error = '' if code == 0 else last_error_line(log_path)
             return TaskStatus(task.name, log_path, code, seconds=time.time() - started,
                               error=error)
         finally:
             pool.release(gpus)
+
+    def _run_process(self, task: BaseTask, log: Any, env: dict[str, str],
+                     progress: TaskProgress) -> int:
+        """Run ``task`` in a child process of its own (its own session); its exit status."""
+        proc = subprocess.Popen(task.command(), stdout=log, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True, stdin=subprocess.DEVNULL)
+        with self._lock:
+            self._procs[proc.pid] = proc
+            if self._stopping:  # terminate_all ran while we were starting it
+                os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            while True:
+                try:
+                    return proc.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    progress.poll()
+        finally:
+            with self._lock:
+                self._procs.pop(proc.pid, None)
 
     def terminate_all(self) -> None:
         """Kill every running task's whole process group."""
