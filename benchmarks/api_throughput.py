@@ -25,6 +25,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
 
 from api_servers import free_port  # noqa: E402
+
 from opencompass.models.openai_api import OpenAISDK  # noqa: E402
 from opencompass.utils.fileio import Journal  # noqa: E402
 

@@ -9,8 +9,18 @@ import argparse
 import os
 import subprocess
 
-from common import PY, RUN, Row, env, four_datasets, main_table, median_time, scratch, \
-    tiny_model, write_run_config
+from common import (
+    PY,
+    RUN,
+    Row,
+    env,
+    four_datasets,
+    main_table,
+    median_time,
+    scratch,
+    tiny_model,
+    write_run_config,
+)
 
 HEAVY = ('torch', 'transformers', 'mmengine', 'numpy')
 
@@ -45,7 +55,7 @@ def run(n: int = 10) -> list[Row]:
             (('bare', bare_cmd), ('help', help_cmd), ('dry', dry_cmd))}
     heavy = {k: sorted({m.split('.')[0] for m in v} & set(HEAVY)) for k, v in mods.items()}
     rows = [
-        Row('cli_start', '`run.py --help` wall (median of %d)' % n, helps, 's',
+        Row('cli_start', f'`run.py --help` wall (median of {n})', helps, 's',
             'python -c pass', bare, '<= 10x bare', helps <= 10 * bare),
         Row('cli_start', '`run.py CONFIG --dry-run` wall (2 models x 4 datasets)', dry, 's',
             'python -c pass', bare, '< 1 s', dry < 1.0),
@@ -53,7 +63,7 @@ def run(n: int = 10) -> list[Row]:
             'python -c pass', len(mods['bare'])),
         Row('cli_start', 'modules imported by --dry-run', len(mods['dry']), '',
             'python -c pass', len(mods['bare'])),
-        Row('cli_start', 'heavy modules (%s) in --help / --dry-run: %s / %s' % (
+        Row('cli_start', 'heavy modules ({}) in --help / --dry-run: {} / {}'.format(
             ', '.join(HEAVY), ', '.join(heavy['help']) or 'none',
             ', '.join(heavy['dry']) or 'none'), len(heavy['help']) + len(heavy['dry']), '',
             target='none', met=not heavy['help'] and not heavy['dry']),

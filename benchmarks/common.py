@@ -12,8 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, 'benchmarks')
@@ -96,8 +96,8 @@ def measured(cmd: Sequence[str], cwd: str | None = None, check: bool = True
     CPU time barely moves when other people load the machine; wall time does.
     """
     cpu0, started = children_cpu(), time.perf_counter()
-    proc = subprocess.run(list(cmd), cwd=cwd or ROOT, env=env(), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(list(cmd), cwd=cwd or ROOT, env=env(), capture_output=True,
+                          text=True)
     took, cpu = time.perf_counter() - started, children_cpu() - cpu0
     if check and proc.returncode != 0:
         raise RuntimeError(f'{" ".join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}')

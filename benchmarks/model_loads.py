@@ -11,8 +11,18 @@ from __future__ import annotations
 import argparse
 import os
 
-from common import PY, RUN, Row, count_log_lines, main_table, measured, only_run, scratch, \
-    tiny_model, write_run_config
+from common import (
+    PY,
+    RUN,
+    Row,
+    count_log_lines,
+    main_table,
+    measured,
+    only_run,
+    scratch,
+    tiny_model,
+    write_run_config,
+)
 
 INFER = ("dict(partitioner=dict(type=SizePartitioner, max_task_size={size}, gen_task_coef=1, "
          "strategy='split'), runner=dict(type=LocalRunner, max_num_workers={slots}, "

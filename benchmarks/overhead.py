@@ -14,8 +14,20 @@ import os
 import subprocess
 import time
 
-from common import BENCH, PY, RUN, Row, children_cpu, env, four_datasets, main_table, \
-    measured, scratch, tiny_model, write_run_config
+from common import (
+    BENCH,
+    PY,
+    RUN,
+    Row,
+    children_cpu,
+    env,
+    four_datasets,
+    main_table,
+    measured,
+    scratch,
+    tiny_model,
+    write_run_config,
+)
 
 OC_OVERHEAD = {1: 98 - 27, 2: 69 - 27}  # issue 8: OpenCompass wall minus compute, seconds
 

@@ -7,7 +7,8 @@ problem becomes one line naming the config key, e.g.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .utils.abbr import dataset_abbr
 

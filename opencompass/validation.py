@@ -11,9 +11,20 @@ from typing import Any
 from .config_schema import check_values
 from .datasets.base import parse_range
 from .errors import ConfigError, OpenCompassError
-from .registry import (ICL_EVALUATORS, ICL_INFERENCERS, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS,
-                       LOAD_DATASET, MODELS, PARTITIONERS, RUNNERS, SUMMARIZERS, TASKS,
-                       TEXT_POSTPROCESSORS, Registry)
+from .registry import (
+    ICL_EVALUATORS,
+    ICL_INFERENCERS,
+    ICL_PROMPT_TEMPLATES,
+    ICL_RETRIEVERS,
+    LOAD_DATASET,
+    MODELS,
+    PARTITIONERS,
+    RUNNERS,
+    SUMMARIZERS,
+    TASKS,
+    TEXT_POSTPROCESSORS,
+    Registry,
+)
 from .utils.abbr import dataset_abbr, model_abbr
 
 

@@ -61,7 +61,8 @@ def dataset_entries(data_dir: str, test_range: str | None = None) -> str:
          reader_cfg=dict(input_columns=['question', 'A', 'B', 'C', 'D'], output_column='answer'{rng}),
          infer_cfg=dict(prompt_template=dict(type=PromptTemplate, template={{
                             label: dict(round=[
-                                dict(role='HUMAN', prompt='{{question}}\\nA. {{A}}\\nB. {{B}}\\nC. {{C}}\\nD. {{D}}'),
+                                dict(role='HUMAN', prompt='{{question}}\\nA. {{A}}\\nB. {{B}}'
+                                                          '\\nC. {{C}}\\nD. {{D}}'),
                                 dict(role='BOT', prompt='Answer: ' + label)])
                             for label in 'ABCD'}}),
                         retriever=dict(type=ZeroRetriever), inferencer=dict(type=PPLInferencer)),

@@ -11,10 +11,8 @@ import sys
 import time
 
 import pytest
-
 from api_servers import FakeOpenAI, ServedModel
-from helpers import ROOT, dataset_entries, only_run, read_json, run_cli, summary_csv, \
-    write_config
+from helpers import ROOT, dataset_entries, only_run, read_json, run_cli, summary_csv, write_config
 
 
 def api_entry(abbr: str, base_url: str, path: str = 'fake', **extra) -> str:

@@ -74,7 +74,8 @@ datasets = {_short("[_d for _d in mmlu_datasets if _d['abbr'] in FIXTURE_MMLU]")
     [dict(_d, abbr='hellaswag_ppl') for _d in hellaswag_ppl_datasets] + \\
     {_short("[_d for _d in bbh_datasets if _d['name'] in ('boolean_expressions', 'date_understanding')]")} + \
     [dict(_d, abbr='gsm8k_' + _name, eval_cfg=dict(evaluator=dict(type=_type)))
-     for _d in {_short('gsm8k_datasets')} for _name, _type in [('bleu', BleuEvaluator), ('rouge', RougeEvaluator)]]
+     for _d in {_short('gsm8k_datasets')}
+     for _name, _type in [('bleu', BleuEvaluator), ('rouge', RougeEvaluator)]]
 summarizer = dict(summary_groups=mmlu_summary_groups + [
     dict(name='fixture-mmlu', subsets=FIXTURE_MMLU),
     dict(name='fixture-mmlu-weighted', subsets=FIXTURE_MMLU, weights='num_samples'),

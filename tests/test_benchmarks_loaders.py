@@ -5,11 +5,23 @@ import json
 import os
 
 import pytest
+from benchmark_fixtures import (
+    BBH_TASKS,
+    write_arc,
+    write_bbh,
+    write_gsm8k,
+    write_hellaswag,
+    write_mmlu,
+)
 
-from benchmark_fixtures import (BBH_TASKS, write_arc, write_bbh, write_gsm8k, write_hellaswag,
-                                write_mmlu)
-from opencompass.datasets import (ARCDataset, BBHDataset, GSM8KDataset, HellaswagDataset,
-                                  MMLUDataset, hellaswagDataset)
+from opencompass.datasets import (
+    ARCDataset,
+    BBHDataset,
+    GSM8KDataset,
+    HellaswagDataset,
+    MMLUDataset,
+    hellaswagDataset,
+)
 from opencompass.errors import ConfigError, DatasetError
 from opencompass.validation import validate
 

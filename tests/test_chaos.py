@@ -16,8 +16,15 @@ import sys
 import time
 
 import pytest
-from helpers import ROOT, dataset_entries, model_entry, only_run, run_cli, write_config, \
-    write_datasets
+from helpers import (
+    ROOT,
+    dataset_entries,
+    model_entry,
+    only_run,
+    run_cli,
+    write_config,
+    write_datasets,
+)
 
 KILLS = int(os.environ.get('OC_CHAOS_KILLS', '32'))
 SAMPLES = 100  # 60 generation + 40 loglikelihood samples

@@ -4,8 +4,16 @@ from __future__ import annotations
 import os
 import time
 
-from helpers import (dataset_entries, model_entry, only_run, read_json, run_cli, runs,
-                     summary_csv, write_config)
+from helpers import (
+    dataset_entries,
+    model_entry,
+    only_run,
+    read_json,
+    run_cli,
+    runs,
+    summary_csv,
+    write_config,
+)
 
 NAIVE = "dict(partitioner=dict(type=NaivePartitioner), runner=dict(type=LocalRunner, " \
         "max_num_workers=2, task=dict(type=OpenICLInferTask)))"

@@ -5,15 +5,28 @@ import math
 
 import pytest
 
-from opencompass.datasets import (BBHEvaluator, BBHEvaluator_mcq, Gsm8kEvaluator,
-                                  bbh_freeform_postprocess, bbh_mcq_postprocess)
+from opencompass.datasets import (
+    BBHEvaluator,
+    BBHEvaluator_mcq,
+    Gsm8kEvaluator,
+    bbh_freeform_postprocess,
+    bbh_mcq_postprocess,
+)
 from opencompass.errors import ConfigError
-from opencompass.openicl.icl_evaluator import (AccEvaluator, BleuEvaluator, EMEvaluator,
-                                               RougeEvaluator)
+from opencompass.openicl.icl_evaluator import (
+    AccEvaluator,
+    BleuEvaluator,
+    EMEvaluator,
+    RougeEvaluator,
+)
 from opencompass.summarizers.groups import check_group, group_average, group_mode
-from opencompass.utils.text_postprocessors import (first_number_postprocess,
-                                                   first_option_postprocess, gsm8k_dataset_postprocess,
-                                                   gsm8k_postprocess, last_number_postprocess)
+from opencompass.utils.text_postprocessors import (
+    first_number_postprocess,
+    first_option_postprocess,
+    gsm8k_dataset_postprocess,
+    gsm8k_postprocess,
+    last_number_postprocess,
+)
 
 
 @pytest.mark.parametrize('text, expected', [

@@ -13,8 +13,8 @@ import shutil
 import time
 
 import pytest
-
 from helpers import ROOT, model_entry, only_run, read_json, run_cli
+
 from opencompass.datasets import HumanevalDataset, HumanEvalEvaluator, humaneval_postprocess
 from opencompass.datasets.humaneval import build_program, load_problems, package_data_file
 from opencompass.errors import DatasetError

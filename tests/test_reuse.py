@@ -10,12 +10,17 @@ import json
 import os
 
 import pytest
-from helpers import ROOT, dataset_entries, model_entry, only_run, read_json, run_cli, \
-    write_config
+from helpers import ROOT, dataset_entries, model_entry, only_run, read_json, run_cli, write_config
 
-from opencompass.tasks.outputs import eval_stale_reason, infer_stale_reason, output_file, \
-    prediction_digests, prediction_parts, write_with_meta
 from opencompass.tasks.fingerprints import combine, eval_components, infer_components
+from opencompass.tasks.outputs import (
+    eval_stale_reason,
+    infer_stale_reason,
+    output_file,
+    prediction_digests,
+    prediction_parts,
+    write_with_meta,
+)
 
 MODEL = {'type': 'opencompass.models.HuggingFaceCausalLM', 'abbr': 'tiny', 'path': '/m',
          'max_out_len': 6, 'max_seq_len': 256, 'batch_size': 4, 'torch_threads': 1,

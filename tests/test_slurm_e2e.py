@@ -14,8 +14,16 @@ import sys
 import time
 
 import pytest
-from helpers import (ROOT, dataset_entries, model_entry, only_run, read_json, run_cli, runs,
-                     write_config)
+from helpers import (
+    ROOT,
+    dataset_entries,
+    model_entry,
+    only_run,
+    read_json,
+    run_cli,
+    runs,
+    write_config,
+)
 from slurm_cluster import shim_dir
 
 from opencompass.runners.slurm_cmd import run_prefix

@@ -14,8 +14,9 @@ def build_tiny_model(out_dir: str, seed: int = 0, vocab_size: int = 512) -> str:
     """Write a 2-layer, hidden-64 Llama with its tokenizer to ``out_dir``; return it."""
     if os.path.exists(os.path.join(out_dir, 'config.json')):
         return out_dir
-    import torch
     from pydoc_data.topics import topics
+
+    import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 

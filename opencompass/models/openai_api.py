@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..errors import ConfigError, ModelError
 from ..openicl.icl_prompt_template import Prompt

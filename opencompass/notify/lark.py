@@ -26,7 +26,7 @@ _STOP = object()
 
 def lark_sign(secret: str, timestamp: int) -> str:
     """Signature of a signed custom bot: base64(HMAC-SHA256(key="TIMESTAMP\\nSECRET", msg=""))."""
-    key = f'{timestamp}\n{secret}'.encode('utf-8')
+    key = f'{timestamp}\n{secret}'.encode()
     return base64.b64encode(hmac.new(key, b'', digestmod=hashlib.sha256).digest()).decode()
 
 

@@ -9,13 +9,13 @@ which the model turns into its own format (see ``opencompass.models.template``).
 from __future__ import annotations
 
 import copy
-from typing import Any, Union
+from typing import Any
 
 from ..errors import ConfigError
 from ..registry import ICL_PROMPT_TEMPLATES
 
 PromptList = list[dict[str, Any]]
-Prompt = Union[str, PromptList]
+Prompt = str | PromptList
 
 __all__ = ['PromptTemplate', 'Prompt', 'PromptList']
 
@@ -28,7 +28,7 @@ def _is_chat(t: Any) -> bool:
 class PromptTemplate:
     """Fill ``{column}`` placeholders and the in-context-example token."""
 
-    def __init__(self, template: Union[str, dict], ice_token: str | None = None,
+    def __init__(self, template: str | dict, ice_token: str | None = None,
                  sep_token: str | None = None):
         self.template = template
         self.ice_token = ice_token
@@ -58,7 +58,7 @@ class PromptTemplate:
         """An in-context example: the template filled with the example's answer."""
         return fill(self._pick(label), entry, self.ice_token, '')
 
-    def _pick(self, label: Any) -> Union[str, dict]:
+    def _pick(self, label: Any) -> str | dict:
         if self.label_templates is None:
             return self.template
         if label not in self.label_templates:
@@ -80,7 +80,7 @@ def _sub(text: str, values: dict, ice_token: str | None, ice: str) -> str:
     return text
 
 
-def fill(template: Union[str, dict], values: dict, ice_token: str | None, ice: str) -> Prompt:
+def fill(template: str | dict, values: dict, ice_token: str | None, ice: str) -> Prompt:
     if isinstance(template, str):
         return _sub(template, values, ice_token, ice)
     items: PromptList = []

@@ -4,14 +4,14 @@ from __future__ import annotations
 import os
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import OpenCompassError
 from ..registry import TASKS
 from ..tasks.base import BaseTask
 from ..utils.logging import add_file_handler, get_logger
-
 
 # A task that exits with 1 failed on a user error (bad config, missing file: an
 # OpenCompassError, see tasks/__main__.py); running it again would fail the same way.

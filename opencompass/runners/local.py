@@ -13,7 +13,6 @@ from ..errors import RunnerError
 from ..registry import RUNNERS
 from ..tasks.base import BaseTask
 from ..utils.env import with_package_on_path
-from ..utils.logging import get_logger
 from .base import BaseRunner, TaskStatus
 from .progress import TaskProgress
 from .worker import TaskPicker, WorkerPool

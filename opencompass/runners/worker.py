@@ -18,7 +18,8 @@ import select
 import subprocess
 import sys
 import threading
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ..tasks.base import BaseTask
 from ..utils.serialize import fingerprint

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Any
 
 from ..datasets.build import loader_args
 from ..utils.serialize import fingerprint

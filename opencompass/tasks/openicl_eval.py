@@ -17,8 +17,15 @@ from ..utils.fileio import read_json
 from ..utils.logging import get_logger
 from .base import BaseTask
 from .fingerprints import combine, eval_components
-from .outputs import eval_stale_reason, invalidate, is_fresh, output_file, prediction_digests, \
-    prediction_parts, write_with_meta
+from .outputs import (
+    eval_stale_reason,
+    invalidate,
+    is_fresh,
+    output_file,
+    prediction_digests,
+    prediction_parts,
+    write_with_meta,
+)
 
 
 @TASKS.register_module()

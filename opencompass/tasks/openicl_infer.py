@@ -8,15 +8,20 @@ from typing import Any
 from ..datasets.build import build_dataset, reference, test_ids
 from ..errors import DatasetError, TaskError
 from ..openicl.icl_inferencer.icl_base_inferencer import Sample
-from ..registry import (ICL_INFERENCERS, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS, MODELS, TASKS,
-                        build)
+from ..registry import ICL_INFERENCERS, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS, MODELS, TASKS, build
 from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import Journal
 from ..utils.logging import get_logger
 from .base import BaseTask
 from .fingerprints import combine, infer_components
-from .outputs import infer_fingerprint, invalidate, is_fresh, journal_file, output_file, \
-    write_with_meta
+from .outputs import (
+    infer_fingerprint,
+    invalidate,
+    is_fresh,
+    journal_file,
+    output_file,
+    write_with_meta,
+)
 
 
 @TASKS.register_module()
@@ -43,7 +48,7 @@ class OpenICLInferTask(BaseTask):
         logger = get_logger()
         for model_cfg, dataset_cfg in self.pending():
             started = time.time()
-            self._infer_one(model_cfg, dataset_cfg, lambda: self._build_model(model_cfg))
+            self._infer_one(model_cfg, dataset_cfg, lambda mc=model_cfg: self._build_model(mc))
             logger.info('%s/%s: predictions written in %.1f s', model_abbr(model_cfg),
                         dataset_abbr(dataset_cfg), time.time() - started)
 

@@ -23,7 +23,8 @@ import json
 import os
 import sys
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # the model kept by this process: (key, model); one at a time to bound memory
 _MODEL: list[Any] = []

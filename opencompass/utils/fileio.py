@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 
 def atomic_write_text(path: str, text: str) -> None:

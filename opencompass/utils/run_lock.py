@@ -84,7 +84,7 @@ class RunLock:
         return (f'{self.run_dir} is in use by another run.py ({who}); wait for it to finish '
                 f'or stop it, or start a new run without -r (lock file: {self.path})')
 
-    def __enter__(self) -> 'RunLock':
+    def __enter__(self) -> RunLock:
         self.acquire()
         return self
 

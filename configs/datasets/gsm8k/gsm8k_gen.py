@@ -6,8 +6,12 @@ learns to end with "#### <number>"; ``gsm8k_postprocess`` reads that number (or 
 one after "The answer is", or the last number) and ``Gsm8kEvaluator`` compares it with
 the reference's "#### <number>" as numbers.
 """
-from opencompass.datasets import (GSM8KDataset, Gsm8kEvaluator, gsm8k_dataset_postprocess,
-                                  gsm8k_postprocess)
+from opencompass.datasets import (
+                                  GSM8KDataset,
+                                  Gsm8kEvaluator,
+                                  gsm8k_dataset_postprocess,
+                                  gsm8k_postprocess,
+)
 from opencompass.openicl.icl_inferencer import GenInferencer
 from opencompass.openicl.icl_prompt_template import PromptTemplate
 from opencompass.openicl.icl_retriever import FixKRetriever

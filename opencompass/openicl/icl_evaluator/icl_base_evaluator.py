@@ -1,7 +1,8 @@
 """The evaluator contract: ``score(predictions, references) -> {metric: value, 'details': [...]}``."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class BaseEvaluator:

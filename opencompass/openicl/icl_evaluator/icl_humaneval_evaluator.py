@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable
+from typing import Any
 
 from ...registry import ICL_EVALUATORS
 from ...utils.logging import get_logger
@@ -72,7 +73,7 @@ class HumanEvalEvaluator(BaseEvaluator):
             outcomes = list(pool.map(lambda job: self._run_one(problems[job[1]], job[2]), jobs))
         per_task: dict[str, list[bool]] = defaultdict(list)
         details: list[dict[str, Any]] = [{} for _ in predictions]
-        for (i, task_id, text), outcome in zip(jobs, outcomes):
+        for (i, task_id, _text), outcome in zip(jobs, outcomes):
             per_task[task_id].append(outcome['passed'])
             detail = details[i]
             if not detail:

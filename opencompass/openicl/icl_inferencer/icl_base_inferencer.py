@@ -1,8 +1,9 @@
 """The inferencer contract, shared by generation and loglikelihood inferencers."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..icl_prompt_template import Prompt, PromptTemplate
 
