@@ -66,6 +66,10 @@ def validate(cfg: dict[str, Any]) -> None:
         check.type_of(m, MODELS, where)
         if isinstance(m, dict) and 'path' not in m:
             check.add(f'{where}: missing required key `path`')
+        elif isinstance(m, dict):  # a hub id missing from the offline cache: one line, now
+            from .models.hf_hub import precheck_model
+            for problem in precheck_model(m):
+                check.add(f'{where}: {problem}')
     for i, d in enumerate(datasets):
         _check_dataset(check, d, i)
     _check_duplicates(check, models, datasets)

