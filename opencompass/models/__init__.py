@@ -8,4 +8,6 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'HuggingFacewithChatTemplate': '.huggingface',
     'OpenAISDK': '.openai_api',
     'OpenAI': '.openai_api',
+    'VLLM': '.vllm',  # imports vllm only when a model is built
+    'VLLMwithChatTemplate': '.vllm',
 })

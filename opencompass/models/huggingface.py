@@ -15,7 +15,7 @@ from ..registry import MODELS
 from .base import BaseModel, truncate_at_stop
 from .hf_hub import PACKAGE_PREFIX, resolve_model_path  # noqa: F401 - re-exported
 from .hf_load import load_causal_lm
-from .template import split_generation_prefix, to_messages
+from .template import render_chat
 
 
 @MODELS.register_module()
@@ -27,10 +27,10 @@ class HuggingFaceCausalLM(BaseModel):
     """
 
     def __init__(self, path: str, tokenizer_path: str | None = None,
-                 tokenizer_kwargs: dict | None = None, model_kwargs: dict | None = None,
+                 tokenizer_kwargs: dict[str, Any] | None = None, model_kwargs: dict[str, Any] | None = None,
                  gguf_file: str | None = None, torch_threads: int | None = None,
                  pad_token_id: int | None = None, revision: str | None = None,
-                 peft_path: str | None = None, peft_kwargs: dict | None = None, **kwargs: Any):
+                 peft_path: str | None = None, peft_kwargs: dict[str, Any] | None = None, **kwargs: Any):
         super().__init__(path=path, **kwargs)
         import torch
         if torch_threads:
@@ -83,7 +83,7 @@ class HuggingFaceCausalLM(BaseModel):
         loss = torch.nn.functional.cross_entropy(shift_logits.transpose(1, 2), labels,
                                                  reduction='none')
         per_text = (loss * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return per_text.tolist()
+        return [float(x) for x in per_text.tolist()]
 
 
 HuggingFace = MODELS.register_module('HuggingFace')(HuggingFaceCausalLM)
@@ -105,12 +105,4 @@ class HuggingFacewithChatTemplate(HuggingFaceCausalLM):
         return False  # the chat template writes its own special tokens
 
     def render_prompt(self, prompt: Prompt, gen: bool = True) -> str:
-        messages = to_messages(prompt)
-        if self.system_prompt and messages[0]['role'] != 'system':
-            messages.insert(0, {'role': 'system', 'content': self.system_prompt})
-        if gen:
-            messages, prefix = split_generation_prefix(messages)
-            text = self.tokenizer.apply_chat_template(messages, tokenize=False,
-                                                      add_generation_prompt=True)
-            return text + prefix
-        return self.tokenizer.apply_chat_template(messages, tokenize=False)
+        return render_chat(self.tokenizer, prompt, self.system_prompt, gen)

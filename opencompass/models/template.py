@@ -63,3 +63,18 @@ def split_generation_prefix(messages: list[dict[str, Any]]) -> tuple[list[dict[s
     if messages and messages[-1]['role'] == 'assistant':
         return messages[:-1], messages[-1]['content']
     return messages, ''
+
+
+def render_chat(tokenizer: Any, prompt: Prompt, system_prompt: str | None, gen: bool) -> str:
+    """A prompt rendered by ``tokenizer``'s chat template (what ``*withChatTemplate`` models use).
+
+    In ``gen`` mode a trailing assistant turn is the start of the reply, after the generation prompt.
+    """
+    messages = to_messages(prompt)
+    if system_prompt and messages[0]['role'] != 'system':
+        messages.insert(0, {'role': 'system', 'content': system_prompt})
+    if gen:
+        messages, prefix = split_generation_prefix(messages)
+        text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return str(text) + prefix
+    return str(tokenizer.apply_chat_template(messages, tokenize=False))

@@ -12,7 +12,7 @@ from .icl_base_inferencer import BaseInferencer, OnDone, Sample
 class PPLInferencer(BaseInferencer):
     """For each sample and each label, the mean token loss of the filled template."""
 
-    def __init__(self, labels: list | None = None, **kwargs: Any):
+    def __init__(self, labels: list[Any] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.labels = labels
 
@@ -23,19 +23,37 @@ class PPLInferencer(BaseInferencer):
         if not labels:
             raise ConfigError('infer_cfg.prompt_template: PPLInferencer needs a template per '
                               'label (a dict from each label to its template)')
+        if hasattr(model, 'get_ppl_iter_from_template'):
+            self._infer_streaming(model, samples, template, labels, output_column, on_done)
+            return
         for batch in self.batches(model, samples):
             prompts = [self.build(template, s, output_column, label=lab)
                        for s in batch for lab in labels]
             losses = model.get_ppl_from_template(prompts)
-            records = {}
-            for i, s in enumerate(batch):
-                mine = losses[i * len(labels):(i + 1) * len(labels)]
-                best = min(range(len(labels)), key=lambda j: mine[j])
-                records[s.id] = {
-                    'origin_prompt': {str(lab): model.render_prompt(p) for lab, p in
-                                      zip(labels, prompts[i * len(labels):(i + 1) * len(labels)])},
-                    'ppl': {str(lab): float(v) for lab, v in zip(labels, mine)},
-                    'prediction': labels[best],
-                    'gold': s.gold,
-                }
-            on_done(records)
+            on_done({s.id: self._record(model, s, labels,
+                                        prompts[i * len(labels):(i + 1) * len(labels)],
+                                        losses[i * len(labels):(i + 1) * len(labels)])
+                     for i, s in enumerate(batch)})
+
+    def _infer_streaming(self, model: Any, samples: list[Sample], template: Any, labels: list[Any],
+                         output_column: str | None, on_done: OnDone) -> None:
+        """Engines that schedule themselves (vLLM): every label prompt of every sample at once;
+        a sample is reported as soon as all its labels are scored."""
+        n = len(labels)
+        prompts = [self.build(template, s, output_column, label=lab) for s in samples for lab in labels]
+        losses: dict[int, float] = {}
+        for burst in model.get_ppl_iter_from_template(prompts):
+            losses.update(burst)
+            ready = {k // n for k, _ in burst if all(k // n * n + j in losses for j in range(n))}
+            on_done({samples[i].id: self._record(model, samples[i], labels,
+                                                 prompts[i * n:(i + 1) * n],
+                                                 [losses[i * n + j] for j in range(n)])
+                     for i in sorted(ready)})
+
+    @staticmethod
+    def _record(model: Any, sample: Sample, labels: list[Any], prompts: list[Any], mine: list[float]
+                ) -> dict[str, Any]:
+        best = min(range(len(labels)), key=lambda j: mine[j])
+        return {'origin_prompt': {str(lab): model.render_prompt(p) for lab, p in zip(labels, prompts)},
+                'ppl': {str(lab): float(v) for lab, v in zip(labels, mine)},
+                'prediction': labels[best], 'gold': sample.gold}

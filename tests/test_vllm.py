@@ -1,0 +1,178 @@
+"""The vLLM backend for real, on ``vllm-cpu``, driven through ``run.py`` as a user would.
+
+Runs under the vLLM venv's python (``make test-vllm``; ``.venv-vllm`` pins vllm-cpu and its own
+transformers). The ``transformers`` reference runs under ``OC_MAIN_PYTHON`` (the project venv,
+set by the Makefile), else this python. The model is the tiny test Llama with head_dim 64
+(vLLM's CPU attention rejects 16), in float32 on both backends.
+
+Shown failing first: before ``VLLM`` existed these runs failed with "unknown model type 'VLLM'";
+before PPL streamed per sample, the kill test found no journal line to kill after.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from helpers import ROOT, dataset_entries, model_entry, only_run, read_json, write_config
+from tiny_model import build_tiny_model
+
+pytest.importorskip('vllm', reason='the vLLM tests run in .venv-vllm: make test-vllm')
+pytestmark = pytest.mark.vllm
+
+MAIN_PYTHON = os.environ.get('OC_MAIN_PYTHON') or sys.executable
+ENV = {'VLLM_CPU_KVCACHE_SPACE': '1', 'OMP_NUM_THREADS': '2'}
+PARTS = ("dict(partitioner=dict(type=SizePartitioner, max_task_size=20, gen_task_coef=1), "
+         "runner=dict(type=LocalRunner, max_num_workers=1, retry=0, "
+         "task=dict(type=OpenICLInferTask)))")
+
+
+@pytest.fixture(scope='module')
+def model64() -> str:
+    cache = os.environ.get('OC_TEST_CACHE', os.path.join(ROOT, '.cache'))
+    os.makedirs(cache, exist_ok=True)
+    return build_tiny_model(os.path.join(cache, 'tiny-llama-h256'), hidden_size=256)
+
+
+def run(python: str, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    env = {**os.environ, **ENV}
+    env.pop('CUDA_VISIBLE_DEVICES', None)
+    return subprocess.run([python, os.path.join(ROOT, 'run.py'), *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def hf_models(path: str) -> list[str]:
+    f32 = dict(model_kwargs=dict(torch_dtype='torch.float32'), max_out_len=12)
+    return [model_entry(path, abbr='tiny-hf', **f32),
+            model_entry(path, abbr='chat-hf', **f32).replace(
+                'type=HuggingFaceCausalLM', "type='HuggingFacewithChatTemplate'")]
+
+
+def predictions(run_dir: str, abbr: str, ds: str) -> dict:
+    return read_json(os.path.join(run_dir, 'predictions', abbr, f'{ds}.json'))
+
+
+def engine_loads(run_dir: str) -> int:
+    return sum(open(p).read().count('creating the vLLM engine for')
+               for p in glob.glob(os.path.join(run_dir, 'logs', 'infer', '**', '*.out'),
+                                  recursive=True))
+
+
+@pytest.fixture(scope='module')
+def parity(model64, tmp_path_factory):
+    """One config of transformers models, run as is and with ``-a vllm`` (several parts each)."""
+    from helpers import write_datasets
+    tmp = tmp_path_factory.mktemp('parity')
+    data = tmp / 'data'
+    data.mkdir()
+    write_datasets(str(data))
+    cfg = write_config(str(tmp / 'cfg.py'), hf_models(model64), dataset_entries(str(data)),
+                       infer=PARTS)
+    hf = run(MAIN_PYTHON, cfg, '-w', str(tmp / 'hf'), '-m', 'infer')
+    assert hf.returncode == 0, hf.stdout + hf.stderr
+    vl = run(sys.executable, cfg, '-a', 'vllm', '-w', str(tmp / 'vllm'), '-m', 'infer')
+    assert vl.returncode == 0, vl.stdout + vl.stderr
+    return only_run(str(tmp / 'hf')), only_run(str(tmp / 'vllm'))
+
+
+@pytest.mark.parametrize('hf_abbr,vllm_abbr', [('tiny-hf', 'tiny-vllm'),
+                                               ('chat-hf', 'chat-vllm')])
+def test_greedy_generation_is_identical_to_transformers(parity, hf_abbr, vllm_abbr):
+    hf_run, vllm_run = parity
+    hf = predictions(hf_run, hf_abbr, 'arith')
+    vl = predictions(vllm_run, vllm_abbr, 'arith')
+    assert sorted(hf) == sorted(vl) and len(hf) == 12
+    assert {k: r['origin_prompt'] for k, r in vl.items()} == \
+        {k: r['origin_prompt'] for k, r in hf.items()}
+    assert {k: r['prediction'] for k, r in vl.items()} == {k: r['prediction'] for k, r in hf.items()}
+    assert any(r['prediction'].strip() for r in vl.values())  # not trivially equal
+
+
+@pytest.mark.parametrize('hf_abbr,vllm_abbr', [('tiny-hf', 'tiny-vllm'),
+                                               ('chat-hf', 'chat-vllm')])
+def test_ppl_predictions_are_identical_to_transformers(parity, hf_abbr, vllm_abbr):
+    hf_run, vllm_run = parity
+    hf = predictions(hf_run, hf_abbr, 'mc')
+    vl = predictions(vllm_run, vllm_abbr, 'mc')
+    assert {k: r['prediction'] for k, r in vl.items()} == {k: r['prediction'] for k, r in hf.items()}
+    for k, r in vl.items():  # the same quantity, not just the same argmin
+        for label, loss in r['ppl'].items():
+            assert loss == pytest.approx(hf[k]['ppl'][label], rel=1e-4, abs=1e-4)
+
+
+def test_engine_is_loaded_once_per_model_for_several_parts(parity):
+    _, vllm_run = parity
+    parts = [p for p in os.listdir(os.path.join(vllm_run, 'logs', 'infer', 'tiny-vllm'))]
+    assert len(parts) >= 3, parts  # the datasets were split into parts
+    assert engine_loads(vllm_run) == 2  # one engine per model, reused by all its parts
+
+
+def test_accelerator_flag_rewrote_the_config(parity):
+    _, vllm_run = parity
+    dumped = ''.join(open(p).read() for p in glob.glob(os.path.join(vllm_run, 'configs', '*')))
+    assert 'VLLMwithChatTemplate' in dumped and "'tiny-vllm'" in dumped
+    assert "'dtype': 'torch.float32'" in dumped or "dtype='torch.float32'" in dumped
+
+
+def test_resume_after_kill_9_of_the_task(model64, tmp_path):
+    """kill -9 of the task process while the engine runs; ``-r`` computes only the rest."""
+    n = 400
+    data = tmp_path / 'data'
+    data.mkdir()
+    with open(data / 'arith.jsonl', 'w') as f:
+        for i in range(n):
+            f.write(json.dumps({'question': f'What is {i} + {i % 7}?', 'answer': str(i + i % 7)})
+                    + '\n')
+    entries = dataset_entries(str(data)).split("    dict(abbr='mc'")[0] + ']'
+    cfg = write_config(str(tmp_path / 'cfg.py'), [model_entry(
+        model64, abbr='big', max_out_len=48, model_kwargs=dict(dtype='float32')).replace(
+        'type=HuggingFaceCausalLM', "type='VLLM'")], entries,
+        infer=PARTS.replace('max_task_size=20', 'max_task_size=100000'))
+    work = str(tmp_path / 'out')
+    calls = str(tmp_path / 'calls.txt')
+    env = {**os.environ, **ENV, 'OC_COUNT_CALLS': calls}
+    driver = subprocess.Popen([sys.executable, os.path.join(ROOT, 'run.py'), cfg, '-w', work,
+                               '-m', 'infer'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              env=env, start_new_session=True)
+    killed_at = 0
+    try:
+        deadline = time.time() + 600
+        while time.time() < deadline and driver.poll() is None:
+            journal = glob.glob(os.path.join(work, '*', 'predictions', 'big', '.journal', '*'))
+            if journal and os.path.exists(calls):
+                killed_at = sum(1 for _ in open(calls))
+                if killed_at:
+                    for pid in children(driver.pid):
+                        os.killpg(pid, signal.SIGKILL)  # the task's worker and its engine
+                    break
+            time.sleep(0.02)
+        driver.wait(timeout=120)
+    finally:
+        if driver.poll() is None:
+            os.killpg(driver.pid, signal.SIGKILL)
+    assert 0 < killed_at < n, f'killed after {killed_at} of {n} samples'
+    assert driver.returncode != 0
+    again = run(sys.executable, cfg, '-w', work, '-m', 'infer', '-r')
+    assert again.returncode == 0, again.stdout + again.stderr
+    preds = predictions(only_run(work), 'big', 'arith')
+    assert sorted(preds, key=int) == [str(i) for i in range(n)]
+    computed = [ln.split()[1] for ln in open(calls)]
+    assert sorted(computed, key=int) == [str(i) for i in range(n)]  # none computed twice
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of ``pid`` (the runner's worker processes, each its own session)."""
+    found = []
+    for stat in glob.glob('/proc/[0-9]*/stat'):
+        try:
+            fields = open(stat).read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.split('/')[2]))
+    return found
