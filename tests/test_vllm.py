@@ -54,7 +54,13 @@ def hf_models(path: str) -> list[str]:
 
 
 def predictions(run_dir: str, abbr: str, ds: str) -> dict:
-    return read_json(os.path.join(run_dir, 'predictions', abbr, f'{ds}.json'))
+    """A dataset's predictions, its parts (``ds_0.json``, ...) merged (-m infer keeps parts)."""
+    merged: dict = {}
+    for path in glob.glob(os.path.join(run_dir, 'predictions', abbr, f'{ds}*.json')):
+        name = os.path.basename(path)[:-len('.json')]
+        if name == ds or name[len(ds) + 1:].isdigit():
+            merged.update(read_json(path))
+    return merged
 
 
 def engine_loads(run_dir: str) -> int:
@@ -99,6 +105,7 @@ def test_ppl_predictions_are_identical_to_transformers(parity, hf_abbr, vllm_abb
     hf_run, vllm_run = parity
     hf = predictions(hf_run, hf_abbr, 'mc')
     vl = predictions(vllm_run, vllm_abbr, 'mc')
+    assert sorted(hf) == sorted(vl) and len(hf) == 10
     assert {k: r['prediction'] for k, r in vl.items()} == {k: r['prediction'] for k, r in hf.items()}
     for k, r in vl.items():  # the same quantity, not just the same argmin
         for label, loss in r['ppl'].items():

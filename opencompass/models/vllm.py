@@ -66,6 +66,12 @@ class VLLM(BaseModel):
         self.llm = create_engine(self.engine_args)
         self.engine_loads = 1
 
+    def close(self) -> None:
+        """Stop the engine's processes (the worker calls this before loading another model)."""
+        core = getattr(getattr(self.llm, 'llm_engine', None), 'engine_core', None)
+        if core is not None and hasattr(core, 'shutdown'):
+            core.shutdown()
+
     # -- tokens --------------------------------------------------------------------
     @property
     def add_bos(self) -> bool:

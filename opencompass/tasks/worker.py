@@ -49,7 +49,10 @@ def release_model() -> None:
     """Drop the kept model and give its memory back (GPU memory too)."""
     if not _MODEL:
         return
+    close = getattr(_MODEL[1], 'close', None)  # e.g. a vLLM engine: stop its processes now
     _MODEL.clear()
+    if callable(close):
+        close()
     gc.collect()
     torch = sys.modules.get('torch')
     if torch is not None and torch.cuda.is_available():
