@@ -39,8 +39,9 @@ def model64() -> str:
     return build_tiny_model(os.path.join(cache, 'tiny-llama-h256'), hidden_size=256)
 
 
-def run(python: str, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, **ENV}
+def run(python: str, *args: str, timeout: float = 900,
+        extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **ENV, **(extra_env or {})}
     env.pop('CUDA_VISIBLE_DEVICES', None)
     return subprocess.run([python, os.path.join(ROOT, 'run.py'), *args], capture_output=True,
                           text=True, timeout=timeout, env=env)
@@ -137,7 +138,9 @@ def test_resume_after_kill_9_of_the_task(model64, tmp_path):
                     + '\n')
     entries = dataset_entries(str(data)).split("    dict(abbr='mc'")[0] + ']'
     cfg = write_config(str(tmp_path / 'cfg.py'), [model_entry(
-        model64, abbr='big', max_out_len=48, model_kwargs=dict(dtype='float32')).replace(
+        model64, abbr='big', max_out_len=48,
+        # at most 32 requests at a time: they finish in waves, journaled over several bursts
+        model_kwargs=dict(dtype='float32', max_num_seqs=32)).replace(
         'type=HuggingFaceCausalLM', "type='VLLM'")], entries,
         infer=PARTS.replace('max_task_size=20', 'max_task_size=100000'))
     work = str(tmp_path / 'out')
@@ -164,7 +167,8 @@ def test_resume_after_kill_9_of_the_task(model64, tmp_path):
             os.killpg(driver.pid, signal.SIGKILL)
     assert 0 < killed_at < n, f'killed after {killed_at} of {n} samples'
     assert driver.returncode != 0
-    again = run(sys.executable, cfg, '-w', work, '-m', 'infer', '-r')
+    again = run(sys.executable, cfg, '-w', work, '-m', 'infer', '-r',
+                extra_env={'OC_COUNT_CALLS': calls})
     assert again.returncode == 0, again.stdout + again.stderr
     preds = predictions(only_run(work), 'big', 'arith')
     assert sorted(preds, key=int) == [str(i) for i in range(n)]
