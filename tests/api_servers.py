@@ -76,6 +76,7 @@ class FakeOpenAI:
         self.lock = threading.Lock()
         self.released = threading.Event()
         self.requests = 0
+        self.arrivals: list[float] = []  # time.monotonic() of every POST, in arrival order
         self.answered: collections.Counter = collections.Counter()  # prompt -> 200 answers
         self.statuses: collections.Counter = collections.Counter()
         self.in_flight = 0
@@ -129,6 +130,7 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(length) or b'{}')
                 with fake.lock:
                     fake.requests += 1
+                    fake.arrivals.append(time.monotonic())
                     fake.in_flight += 1
                     fake.peak = max(fake.peak, fake.in_flight)
                 try:
