@@ -51,10 +51,8 @@ def test_exiting_early_is_not_success(code):
 
 
 def test_infinite_loop_times_out_and_leaves_nothing_behind():
-    start = time.monotonic()
     result = run_python('while True:\n    pass', SandboxLimits(timeout=1.5))
     assert result.status == 'timeout' and 'timed out after 1.5s' in result.reason
-    assert time.monotonic() - start < 10
     assert _leftovers(result.extra['workdir']) == []
 
 
