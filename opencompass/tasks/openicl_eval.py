@@ -71,11 +71,12 @@ class OpenICLEvalTask(BaseTask):
             raise TaskError(f'{name}: predictions cover {len(expected) - len(missing)} of '
                             f'{len(expected)} samples (first missing: #{missing[0]}); a part of '
                             'the split dataset is missing, re-run inference with -r')
-        self.report_progress(0, len(expected), force=True)
+        self.report_progress(0, len(expected), force=True, dataset=dataset_abbr(dataset_cfg))
         result = self.score(dataset_cfg, dataset, expected, predictions, where)
         write_with_meta(out_path, result, {'fingerprint': fp, 'components': components,
                                            'samples': len(expected)})
-        self.report_progress(len(expected), len(expected), force=True)
+        self.report_progress(len(expected), len(expected), force=True,
+                             dataset=dataset_abbr(dataset_cfg))
         metrics = {k: v for k, v in result.items() if isinstance(v, (int, float))}
         get_logger().info('%s: %s', name, metrics)
 
