@@ -81,6 +81,7 @@ class HuggingFaceCausalLM(BaseModel):
         torch = self.torch
         tok = self.tokenizer
         tok.padding_side = 'left'
+        tok.truncation_side = 'left'  # a long prompt keeps its end: the question
         room = max(1, self.max_seq_len - max_out_len)
         enc = tok(inputs, return_tensors='pt', padding=True, add_special_tokens=self.add_bos,
                   truncation=True, max_length=room)
@@ -105,6 +106,7 @@ class HuggingFaceCausalLM(BaseModel):
         torch = self.torch
         tok = self.tokenizer
         tok.padding_side = 'right'
+        tok.truncation_side = 'left'  # the scored continuation is at the end
         enc = tok(inputs, return_tensors='pt', padding=True, truncation=True,
                   max_length=self.max_seq_len, add_special_tokens=self.add_bos)
         enc = {k: v.to(self.device) for k, v in enc.items()}
