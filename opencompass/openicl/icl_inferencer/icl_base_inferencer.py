@@ -58,3 +58,12 @@ class BaseInferencer:
               label: Any = None, gen: bool = False) -> Prompt:
         return template.generate_item(sample.entry, output_column, ice=sample.ice, label=label,
                                       gen=gen)
+
+
+def token_usage(model: Any, n: int) -> list[dict[str, int] | None]:
+    """The token counts the model kept for its last call (``last_usage``), one per input;
+    ``None`` for each input when it keeps none or they do not match ``n`` inputs."""
+    usage = getattr(model, 'last_usage', None)
+    if isinstance(usage, list) and len(usage) == n and all(isinstance(u, dict) for u in usage):
+        return list(usage)
+    return [None] * n

@@ -5,7 +5,7 @@ from typing import Any
 
 from ...errors import ConfigError
 from ...registry import ICL_INFERENCERS
-from .icl_base_inferencer import BaseInferencer, OnDone, Sample
+from .icl_base_inferencer import BaseInferencer, OnDone, Sample, token_usage
 
 
 @ICL_INFERENCERS.register_module()
@@ -27,6 +27,7 @@ class PPLInferencer(BaseInferencer):
             prompts = [self.build(template, s, output_column, label=lab)
                        for s in batch for lab in labels]
             losses = model.get_ppl_from_template(prompts)
+            usage = token_usage(model, len(prompts))
             records = {}
             for i, s in enumerate(batch):
                 mine = losses[i * len(labels):(i + 1) * len(labels)]
@@ -38,4 +39,9 @@ class PPLInferencer(BaseInferencer):
                     'prediction': labels[best],
                     'gold': s.gold,
                 }
+                mine_usage = usage[i * len(labels):(i + 1) * len(labels)]
+                if all(mine_usage):  # every label's text was read: their tokens add up
+                    records[s.id]['usage'] = {
+                        k: sum(u[k] for u in mine_usage if u)
+                        for k in ('prompt_tokens', 'completion_tokens')}
             on_done(records)
