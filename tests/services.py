@@ -56,11 +56,11 @@ def may_skip(marker: str) -> bool:
 def missing(marker: str, why: str) -> None:
     """Fail (or, with ``OC_ALLOW_SKIP=1``, skip) the current test: ``marker``'s service is absent."""
     service = SERVICES[marker]
-    text = f'{service.name} is not available ({why}); to get it: {service.how}'
     if may_skip(marker):
-        pytest.skip(text)
-    pytest.fail(f'this test needs {text}. Without it, run `make test-fast` or set '
-                'OC_ALLOW_SKIP=1 to skip such tests.', pytrace=False)
+        pytest.skip(f'{service.name} is not available ({why}); to get it: {service.how}')
+    pytest.fail(f'this test needs {service.name}, which is not available ({why}); to get it: '
+                f'{service.how}. Without it, run `make test-fast`, or set OC_ALLOW_SKIP=1 to '
+                'skip such tests.', pytrace=False)
 
 
 def chromium_path() -> str | None:
