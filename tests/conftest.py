@@ -64,12 +64,14 @@ MODULE_MARKS = {'test_humaneval.py': ['sandbox'], 'test_humaneval_sandbox.py': [
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects by marker
 def pytest_collection_modifyitems(config, items):
-    """Markers from what a test uses: the ``slurm`` fixture -> ``slurm``; the tiny model
-    (a real model load, usually a whole ``run.py``) -> ``slow``; MODULE_MARKS."""
+    """Markers from what a test uses: the ``slurm`` / ``sandbox`` fixtures -> ``slurm`` /
+    ``sandbox``; the tiny model (a real model load, usually a whole ``run.py``) -> ``slow``;
+    MODULE_MARKS."""
     for item in items:
         names = getattr(item, 'fixturenames', ())
-        if 'slurm' in names:
-            item.add_marker(pytest.mark.slurm)
+        for service in ('slurm', 'sandbox'):
+            if service in names:
+                item.add_marker(getattr(pytest.mark, service))
         if 'tiny_model' in names:
             item.add_marker(pytest.mark.slow)
         for marker in MODULE_MARKS.get(os.path.basename(str(item.fspath)), []):

@@ -48,7 +48,8 @@ def may_skip(marker: str) -> bool:
     """True when a missing ``marker`` service may skip its tests instead of failing them."""
     if _truthy('CI') or _truthy(f'OC_REQUIRE_{marker.upper()}'):
         return False
-    if marker == 'browser' and _truthy('OC_REQUIRE_CHROMIUM'):
+    aliases = {'browser': 'OC_REQUIRE_CHROMIUM', 'sandbox': 'OC_REQUIRE_BWRAP'}
+    if marker in aliases and _truthy(aliases[marker]):
         return False
     return _truthy('OC_ALLOW_SKIP')
 
