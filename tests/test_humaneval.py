@@ -188,13 +188,16 @@ HOSTILE = {
     'huge output': '    while True:\n        print("spam" * 10000)\n',
     'network': '    import socket\n    socket.create_connection(("127.0.0.1", 9), timeout=1)\n',
     'memory bomb': '    keep = []\n    while True:\n        keep.append(" " * (64 << 20))\n',
-    'writes outside': '    open("/tmp/oc_humaneval_pwned.txt", "w").write("x")\n    return a + b\n',
+    'writes outside': '    open("/oc_humaneval_pwned.txt", "w").write("x")\n    return a + b\n',
     'exits early': '    import sys\n    sys.exit(0)\n',
 }
 
 
 def test_hostile_samples_each_cost_one_problem():
-    """Hostile answers next to correct ones: the run finishes and only they count wrong."""
+    """Hostile answers next to correct ones: the run finishes and only they count wrong.
+
+    (The full hostile suite is tests/test_sandbox_hostile.py.)
+    """
     rows = [ADD] * len(HOSTILE) + [ADD, SQUARES]
     preds = list(HOSTILE.values()) + [ADD['canonical_solution'], SQUARES['canonical_solution']]
     start = time.monotonic()
@@ -205,15 +208,20 @@ def test_hostile_samples_each_cost_one_problem():
     reasons = dict(zip(HOSTILE, (d['result'] for d in details)))
     assert reasons['infinite loop'].startswith('timeout')
     assert reasons['sleeps forever'].startswith('timeout')
-    assert 'fork() is disabled' in reasons['fork bomb']
     assert reasons['huge output'].startswith('output_limit')
-    assert 'socket' in reasons['network']
-    assert 'MemoryError' in reasons['memory bomb'] or 'signal' in reasons['memory bomb']
-    assert 'outside the sandbox directory' in reasons['writes outside']
-    assert 'exited early' in reasons['exits early']
-    assert not os.path.exists('/tmp/oc_humaneval_pwned.txt')
+    assert 'Connection refused' in reasons['network']  # its own loopback, nobody listens
+    assert 'MemoryError' in reasons['memory bomb'] or 'crashed' in reasons['memory bomb']
+    assert 'Read-only file system' in reasons['writes outside']
+    assert 'SystemExit' in reasons['exits early']
     # pass@1 is per problem: Toy/0 had 9 samples with 1 correct, Toy/1 one correct sample
     assert result['humaneval_pass@1'] == pytest.approx(100 * (1 / 9 + 1) / 2)
+
+
+def test_the_private_tmp_is_writable_and_vanishes():
+    answer = ('    open("/tmp/oc_humaneval_scratch.txt", "w").write(str(a + b))\n'
+              '    return int(open("/tmp/oc_humaneval_scratch.txt").read())\n')
+    assert run_single(ADD, answer)['passed'] is True
+    assert not os.path.exists('/tmp/oc_humaneval_scratch.txt')
 
 
 def test_several_samples_per_problem_give_pass_at_k():

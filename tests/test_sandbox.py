@@ -1,0 +1,154 @@
+"""The sandbox package: the bubblewrap command (golden), the wire format, limits, isolation.
+
+Everything runs real bubblewrap sandboxes; nothing is mocked. The hostile suite is in
+tests/test_sandbox_hostile.py.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from opencompass.utils.sandbox import (
+    SampleFailure,
+    Sandbox,
+    SandboxLimits,
+    SandboxUnavailableError,
+    check_function,
+    isolation,
+    policy,
+    protocol,
+)
+from opencompass.utils.sandbox.bwrap import as_nobody, bwrap_command
+
+FAST = SandboxLimits(timeout=4.0)
+PROBE = '''import os, sys
+def probe(what):
+    if what == 'ids':
+        return [os.getuid(), os.getgid(), os.getpid(), os.getppid()]
+    if what == 'env':
+        return dict(os.environ)
+    if what == 'root':
+        return sorted(os.listdir('/'))
+    if what == 'pids':
+        return sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
+    if what == 'path':
+        return sys.path
+    if what == 'hostname':
+        return os.uname().nodename
+'''
+
+
+def test_bwrap_command_golden():
+    cmd = bwrap_command('/opt/py/bin/python3.11', '/opt/py', 64, source='/stage', top=(),
+                        hide=['/opt/py/lib/python3.11/site-packages'])
+    assert cmd == [
+        'bwrap', '--unshare-all', '--unshare-user', '--disable-userns', '--assert-userns-disabled',
+        '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv',
+        '--uid', '65534', '--gid', '65534', '--hostname', 'sandbox', '--ro-bind', '/usr', '/usr',
+        '--ro-bind', '/stage', '/opt/py',
+        '--tmpfs', '/opt/py/lib/python3.11/site-packages',
+        '--remount-ro', '/opt/py/lib/python3.11/site-packages',
+        '--proc', '/proc', '--dev', '/dev', '--remount-ro', '/dev',
+        '--size', str(64 << 20), '--tmpfs', '/tmp', '--remount-ro', '/', '--chdir', '/tmp',
+        '--setenv', 'HOME', '/tmp', '--setenv', 'PATH', '/usr/bin:/bin',
+        '--setenv', 'LANG', 'C.UTF-8', '--', '/opt/py/bin/python3.11', '-I', '-S', '-B', '-c']
+    wrapped = as_nobody('/opt/py', '/stage', ['bwrap', 'x'])
+    assert wrapped[:8] == ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c',
+                           wrapped[7]]
+    assert 'setpriv --reuid=65534 --regid=65534 --clear-groups' in wrapped[7]
+    assert wrapped[8:] == ['sh', '/opt/py', '/stage', 'bwrap', 'x']
+
+
+@pytest.mark.parametrize('value', [None, True, 0, -7, 2 ** 80, 1.5, float('inf'), -0.0, 'é\n"',
+                                   b'\x00\xff', 3 + 4j, [1, [2, (3,)]], (), {1: 'a', 'b': [2.5]},
+                                   {1, 2}, frozenset({'x'}), {(1, 2): {3}}])
+def test_plain_data_round_trips_exactly(value):
+    back = protocol.decode(protocol.encode(value))
+    assert back == value and type(back) is type(value)
+
+
+@pytest.mark.parametrize('wire', [{'x': 1}, {'f': 1}, {'l': 'abc'}, {'d': [[1]]}, {'s': [{'l': []}]},
+                                  1.5, [1, 2], {'f': 'zz'}, {'l': [1], 't': [2]}])
+def test_malformed_values_are_refused(wire):
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(wire)
+
+
+def test_the_sandbox_is_an_unprivileged_empty_world():
+    assert isolation() is None, isolation()
+    with Sandbox(PROBE, 'probe', FAST) as box:
+        box.start()
+        uid, gid, pid, ppid = box.call('ids')
+        assert (uid, gid) == (65534, 65534) and pid <= 3 and ppid == 1
+        assert set(box.call('env')) <= {'HOME', 'PATH', 'LANG', 'PWD', 'LC_CTYPE'}
+        assert box.call('root') == sorted(['bin', 'dev', 'lib', 'lib64', 'proc', 'tmp', 'usr',
+                                           *(['root'] if sys.base_prefix.startswith('/root')
+                                             else [])] + (['sbin'] if os.path.exists('/sbin')
+                                                          else []))
+        assert box.call('pids') == [1, pid]  # its own pid namespace: bwrap's init and itself
+        assert box.call('hostname') == 'sandbox'
+        assert not any('site-packages' in p and os.path.isdir(p) and os.listdir(p)
+                       for p in box.call('path') if p.startswith('/root'))
+
+
+def test_a_timeout_an_output_flood_and_a_huge_reply_each_fail_the_sample():
+    cases = {'timeout': 'def f():\n    while True:\n        pass\n',
+             'output_limit': 'def f():\n    while True:\n        print("x" * 10000)\n',
+             'reply_limit': 'def f():\n    return "x" * (4 << 20)\n'}
+    for status, program in cases.items():
+        with Sandbox(program, 'f', SandboxLimits(timeout=3.0, max_output=100_000)) as box:
+            box.start()
+            with pytest.raises(SampleFailure) as failure:
+                box.call()
+            assert failure.value.status == status
+            assert len(box.output) <= 100_000
+
+
+def test_processes_are_bounded_inside_the_sandbox():
+    program = ('import os, time\ndef f():\n    n = 0\n    try:\n        while True:\n'
+               '            if os.fork() == 0:\n                time.sleep(60)\n'
+               '            n += 1\n    except OSError:\n        return n\n')
+    with Sandbox(program, 'f', SandboxLimits(timeout=10.0, max_processes=8)) as box:
+        box.start()
+        assert box.call() <= 8
+
+
+def test_the_verdict_comes_from_the_values_only():
+    test = 'def check(candidate):\n    assert candidate(2) == 4\n    assert candidate(3) == 9\n'
+    assert check_function('def sq(x):\n    return x * x\n', 'sq', '', test).passed
+    forged = ('import os\ndef sq(x):\n    os.write(1, b\'{"value": 9}\\n{"value": 9}\\n\')\n'
+              '    return 4\n')
+    assert check_function(forged, 'sq', '', test).status == 'failed'
+    broken = check_function('def sq(x):\n    return x * x\n', 'sq', '', 'def check(:\n')
+    assert broken.status == 'error'
+
+
+def test_without_bubblewrap_code_is_refused_unless_the_user_opts_in(tmp_path):
+    """Run in a fresh interpreter whose PATH has no bwrap: refusal, then the opt-in's warning."""
+    code = ('from opencompass.utils.sandbox import check_function, require\n'
+            'import sys\n'
+            'try:\n    confined = require()\nexcept Exception as e:\n'
+            '    print("REFUSED", e); sys.exit(0)\n'
+            'r = check_function("def f():\\n    return 1\\n", "f", "", '
+            '"def check(c):\\n    assert c() == 1\\n", confined=confined)\n'
+            'print("RAN", confined, r.status)\n')
+    env = {k: v for k, v in os.environ.items() if k != policy.UNSAFE_ENV}
+    env['PATH'] = str(tmp_path)  # no bwrap, no unshare
+    refused = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                             env=env, cwd=os.getcwd())
+    assert refused.stdout.startswith('REFUSED cannot run generated code in isolation: '
+                                     'bubblewrap (bwrap) is not installed; install bubblewrap '
+                                     '(apt-get install bubblewrap)'), refused
+    assert '--allow-unsafe-code' in refused.stdout
+    env[policy.UNSAFE_ENV] = '1'
+    allowed = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                             env=env, cwd=os.getcwd())
+    assert allowed.stdout.strip() == 'RAN False passed', allowed
+    assert 'warning: generated code runs WITHOUT isolation' in allowed.stderr
+
+
+def test_the_refusal_is_a_user_error():
+    assert issubclass(SandboxUnavailableError, Exception) and SandboxUnavailableError.exit_code == 2
