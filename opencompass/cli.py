@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--max-num-workers', type=int, default=None,
                    help='tasks to run at once (overrides the config)')
     p.add_argument('--force', action='store_true', help='redo every task, even fresh ones')
+    p.add_argument('--allow-unsafe-code', action='store_true',
+                   help='run generated code unconfined where no sandbox is available (warned)')
     return p
 
 

@@ -51,6 +51,9 @@ class Pipeline:
         cfg = fill_defaults(cfg, slurm=self.slurm)
         self._apply_cli_overrides(cfg)
         validate(cfg)
+        if 'eval' in STAGES[args.mode]:  # refuse now, not mid-run, to run code unconfined
+            from .utils.sandbox import preflight
+            preflight(cfg['datasets'], bool(getattr(args, 'allow_unsafe_code', False)))
         # literal API keys move to environment variables that task processes inherit
         from .utils.serialize import externalize_secrets
         cfg['models'] = externalize_secrets(cfg['models'])
