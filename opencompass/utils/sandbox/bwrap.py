@@ -30,8 +30,17 @@ _AS_NOBODY = ('mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" && shift 
 
 
 def interpreter() -> tuple[str, str]:
-    """``(real executable, installation prefix)`` of the Python running the evaluator."""
-    return os.path.realpath(sys.executable), os.path.realpath(sys.base_prefix)
+    """``(executable, installation prefix)`` of the Python running the evaluator.
+
+    The executable is the base installation's own (a virtual environment's may be a copy
+    outside the prefix; its packages are not wanted in the sandbox anyway).
+    """
+    prefix = os.path.realpath(sys.base_prefix)
+    version = f'python{sys.version_info.major}.{sys.version_info.minor}'
+    for candidate in (os.path.join(prefix, 'bin', version), os.path.join(prefix, 'bin', 'python3')):
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return os.path.realpath(candidate), prefix
+    return os.path.realpath(sys.executable), prefix
 
 
 def hidden_package_dirs(prefix: str) -> list[str]:

@@ -9,6 +9,7 @@ kills the whole sandbox (its pid namespace dies with bubblewrap).
 """
 from __future__ import annotations
 
+import atexit
 import os
 import selectors
 import shutil
@@ -54,7 +55,15 @@ def staging_dir() -> str:
             path = tempfile.mkdtemp(prefix='oc-sandbox-python-')
             os.chmod(path, 0o755)
             _staging_dir.append(path)
+            atexit.register(_remove_staging, path)
         return _staging_dir[0]
+
+
+def _remove_staging(path: str) -> None:
+    try:
+        os.rmdir(path)  # only ever a mount point inside private namespaces: empty here
+    except OSError:
+        pass
 
 
 def sandbox_command(limits: SandboxLimits, confined: bool = True) -> list[str]:
