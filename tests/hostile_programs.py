@@ -3,7 +3,8 @@
 Every program is a whole ``add(a, b)`` (the toy problem of the hostile suite) whose body
 runs an attack and returns ``None``, so it can only score by cheating. ``{canary}`` is a
 directory outside the sandbox that must not change, ``{secret_file}`` a 0600 file with a
-secret, ``{port}`` a 127.0.0.1 listener, ``{marker}`` a word put in the command line of
+secret, ``{port}`` a 127.0.0.1 listener (and
+an abstract Unix socket ``oc-hostile-{marker}`` listens too), ``{marker}`` a word put in the command line of
 every process an attack leaves behind, ``{he_path}`` the HumanEval data (with the
 canonical solutions). ``DANGEROUS`` ones would harm the machine through the old
 Python-level sandbox (killing every process, forking without bound) and are only run
@@ -123,6 +124,13 @@ code = "import socket; socket.create_connection(('127.0.0.1', %d)).sendall(b'nse
 _sh('nsenter --net=/proc/%d/ns/net %s -c "%s"' % (os.getppid(), sys.executable, code))
 _sh('nsenter -t 1 -n %s -c "%s"' % (sys.executable, code))''',
     'direct_socket': "_leak(b'direct')",
+    'abstract_unix_socket': '''\
+for m in ('socket', '_socket'):
+    sys.modules.pop(m, None)
+import socket
+s = socket.socket(socket.AF_UNIX)
+s.connect('\\0oc-hostile-' + MARK)
+s.sendall(open('/proc/%d/environ' % os.getppid(), 'rb').read())''',
     'bind_mount_outside': "_sh('mkdir -p x && mount --bind ' + CANARY + ' x')",
     'setsid_double_fork': '''\
 p = _posix()

@@ -40,14 +40,18 @@ NAMES = [n for n in ATTACKS if not (OLD and (n in DANGEROUS or n == 'every_envir
 
 
 class Listener:
-    """A TCP server on 127.0.0.1 recording every connection and every byte sent to it."""
+    """A TCP server on 127.0.0.1 (or an abstract Unix socket) recording every connection."""
 
-    def __init__(self) -> None:
-        self.server = socket.socket()
-        self.server.bind(('127.0.0.1', 0))
+    def __init__(self, abstract: str | None = None) -> None:
+        if abstract:
+            self.server = socket.socket(socket.AF_UNIX)
+            self.server.bind('\0' + abstract)
+        else:
+            self.server = socket.socket()
+            self.server.bind(('127.0.0.1', 0))
         self.server.listen(16)
         self.server.settimeout(0.2)
-        self.port = self.server.getsockname()[1]
+        self.port = 0 if abstract else self.server.getsockname()[1]
         self.received: list[bytes] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -85,10 +89,13 @@ def stage(tmp_path, monkeypatch):
     secret_file.chmod(0o600)
     monkeypatch.setenv('OC_SECRET_HOSTILE', f'env-{secret}')
     listener = Listener()
+    marker = 'ochostile' + secrets.token_hex(4)
+    unix = Listener(abstract=f'oc-hostile-{marker}')
     yield {'canary': str(canary), 'secret_file': str(secret_file), 'port': listener.port,
-           'marker': 'ochostile' + secrets.token_hex(4), 'he_path': package_data_file(),
-           'secret': secret, 'listener': listener}
+           'marker': marker, 'he_path': package_data_file(),
+           'secret': secret, 'listener': listener, 'unix': unix}
     listener.close()
+    unix.close()
 
 
 def _snapshot(directory: str) -> dict[str, tuple[int, bytes]]:
@@ -147,7 +154,7 @@ def test_hostile_answer_costs_only_itself_and_leaks_nothing(name, stage):
     assert _with_marker(stage['marker']) == [], 'a process of the sample survived'
     assert _snapshot(stage['canary']) == before, 'the canary directory changed'
     assert not os.path.exists(f"/dev/shm/oc_hostile_{stage['marker']}")
-    received = len(stage['listener'].received)
+    received = len(stage['listener'].received) + len(stage['unix'].received)
     assert received == 0, f'the listener got {received} connection(s)'
     text = json.dumps(result)  # checked without echoing it: it may hold what leaked
     shadow = SHADOW_LINE.search(text) is not None
