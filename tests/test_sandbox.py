@@ -5,6 +5,7 @@ tests/test_sandbox_hostile.py.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -152,3 +153,31 @@ def test_without_bubblewrap_code_is_refused_unless_the_user_opts_in(tmp_path):
 
 def test_the_refusal_is_a_user_error():
     assert issubclass(SandboxUnavailableError, Exception) and SandboxUnavailableError.exit_code == 2
+
+
+SYSTEM_PYTHON = '/usr/bin/python3'
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.access(SYSTEM_PYTHON, os.X_OK),
+                    reason='needs root (to become uid 65534) and a system Python')
+def test_an_unprivileged_evaluator_gets_the_same_sandbox(tmp_path):
+    """The evaluator as uid 65534 with the system Python: bwrap runs unprivileged directly."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = ('import sys\n'
+            f'sys.path.insert(0, {root!r})\n'
+            'from opencompass.utils.sandbox import Sandbox, SandboxLimits, isolation\n'
+            'assert isolation() is None, isolation()\n'
+            f'probe = {PROBE!r}\n'
+            'with Sandbox(probe, "probe", SandboxLimits(timeout=10)) as box:\n'
+            '    box.start()\n'
+            '    import json\n'
+            '    print(json.dumps([box.call("ids"), sorted(box.call("env")), box.call("pids")]))\n')
+    proc = subprocess.run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
+                           SYSTEM_PYTHON, '-c', code], capture_output=True, text=True,
+                          cwd=str(tmp_path), env={'PATH': '/usr/bin:/bin'}, timeout=120)
+    if proc.returncode and 'Permission denied' in proc.stderr and root in proc.stderr:
+        pytest.skip('the checkout is not readable by uid 65534')
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    ids, env, pids = json.loads(proc.stdout)
+    assert ids[:2] == [65534, 65534] and ids[3] == 1 and pids == [1, ids[2]]
+    assert set(env) <= {'HOME', 'PATH', 'LANG', 'PWD', 'LC_CTYPE'}
