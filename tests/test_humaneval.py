@@ -14,6 +14,7 @@ import time
 
 import pytest
 from helpers import ROOT, model_entry, only_run, read_json, run_cli
+from sandbox_required import require_sandbox
 
 from opencompass.datasets import HumanevalDataset, HumanEvalEvaluator, humaneval_postprocess
 from opencompass.datasets.humaneval import build_program, load_problems, package_data_file
@@ -51,6 +52,7 @@ def write_problems(path: str, rows: list[dict], gz: bool = False) -> str:
 
 
 def evaluate(preds: list, rows: list[dict], **kwargs) -> dict:
+    require_sandbox()
     ev = HumanEvalEvaluator(**{'n_workers': 2, 'timeout': 5.0, **kwargs})
     return ev.score(preds, [r['task_id'] for r in rows], test_set=rows)
 
@@ -236,6 +238,7 @@ def test_several_samples_per_problem_give_pass_at_k():
 
 
 def test_problems_are_found_by_task_id_without_the_rows():
+    require_sandbox()
     rows = load_problems()[:3]
     ev = HumanEvalEvaluator(n_workers=2)
     result = ev.score([r['canonical_solution'] for r in rows], [r['task_id'] for r in rows])
@@ -264,6 +267,7 @@ def _humaneval_run_config(tmp_path, tiny_model: str) -> str:
 
 
 def test_run_py_scores_the_tiny_model_then_canonical_predictions(tmp_path, tiny_model):
+    require_sandbox()
     config = _humaneval_run_config(tmp_path, tiny_model)
     work = str(tmp_path / 'out')
     proc = run_cli(config, '-w', work)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from sandbox_required import sandbox  # noqa: F401 - the fixture
 
 from opencompass.utils.sandbox import (
     SampleFailure,
@@ -18,7 +19,6 @@ from opencompass.utils.sandbox import (
     SandboxLimits,
     SandboxUnavailableError,
     check_function,
-    isolation,
     policy,
     protocol,
 )
@@ -78,8 +78,8 @@ def test_malformed_values_are_refused(wire):
         protocol.decode(wire)
 
 
+@pytest.mark.usefixtures('sandbox')
 def test_the_sandbox_is_an_unprivileged_empty_world():
-    assert isolation() is None, isolation()
     with Sandbox(PROBE, 'probe', FAST) as box:
         box.start()
         uid, gid, pid, ppid = box.call('ids')
@@ -95,6 +95,7 @@ def test_the_sandbox_is_an_unprivileged_empty_world():
                        for p in box.call('path') if p.startswith('/root'))
 
 
+@pytest.mark.usefixtures('sandbox')
 def test_a_timeout_an_output_flood_and_a_huge_reply_each_fail_the_sample():
     cases = {'timeout': 'def f():\n    while True:\n        pass\n',
              'output_limit': 'def f():\n    while True:\n        print("x" * 10000)\n',
@@ -108,6 +109,7 @@ def test_a_timeout_an_output_flood_and_a_huge_reply_each_fail_the_sample():
             assert len(box.output) <= 100_000
 
 
+@pytest.mark.usefixtures('sandbox')
 def test_processes_are_bounded_inside_the_sandbox():
     program = ('import os, time\ndef f():\n    n = 0\n    try:\n        while True:\n'
                '            if os.fork() == 0:\n                time.sleep(60)\n'
@@ -117,6 +119,7 @@ def test_processes_are_bounded_inside_the_sandbox():
         assert box.call() <= 8
 
 
+@pytest.mark.usefixtures('sandbox')
 def test_the_verdict_comes_from_the_values_only():
     test = 'def check(candidate):\n    assert candidate(2) == 4\n    assert candidate(3) == 9\n'
     assert check_function('def sq(x):\n    return x * x\n', 'sq', '', test).passed
@@ -158,6 +161,7 @@ def test_the_refusal_is_a_user_error():
 SYSTEM_PYTHON = '/usr/bin/python3'
 
 
+@pytest.mark.usefixtures('sandbox')
 @pytest.mark.skipif(os.geteuid() != 0 or not os.access(SYSTEM_PYTHON, os.X_OK),
                     reason='needs root (to become uid 65534) and a system Python')
 def test_an_unprivileged_evaluator_gets_the_same_sandbox(tmp_path):

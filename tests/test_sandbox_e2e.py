@@ -18,13 +18,16 @@ import os
 import secrets
 import time
 
+import pytest
 from api_servers import FakeOpenAI
 from helpers import only_run, read_json, run_cli
 from hostile_programs import DANGEROUS, program
+from sandbox_required import sandbox  # noqa: F401 - the fixture
 from test_sandbox_hostile import Listener, _snapshot, _with_marker
 
 from opencompass.datasets.humaneval import package_data_file
 
+pytestmark = pytest.mark.usefixtures('sandbox')
 ATTACKS = ['parent_environ', 'every_environ', 'secret_file', 'io_open_write',
            'fresh_posix_system', 'nsenter_parent_net', 'direct_socket', 'frame_walk_forge',
            'report_pipe_flood', 'setsid_double_fork', 'bind_mount_outside', 'kill_parent',

@@ -25,10 +25,12 @@ import time
 
 import pytest
 from hostile_programs import ATTACKS, DANGEROUS, program
+from sandbox_required import sandbox  # noqa: F401 - the fixture
 
 from opencompass.datasets import HumanEvalEvaluator
 from opencompass.datasets.humaneval import package_data_file
 
+pytestmark = pytest.mark.usefixtures('sandbox')
 ADD = {'task_id': 'Toy/0',
        'prompt': 'def add(a: int, b: int) -> int:\n    """Return a + b."""\n',
        'entry_point': 'add', 'canonical_solution': '    return a + b\n',
