@@ -164,3 +164,12 @@ def test_hostile_answer_costs_only_itself_and_leaks_nothing(name, stage):
     for leaked in (stage['secret'], 'canonical_solution'):
         found = leaked in text
         assert not found, f'{leaked[:14]}... leaked'
+
+
+def test_no_sandboxed_process_is_left_after_the_suite():
+    """Every process started in a sandbox has the boot code in its command line (python -c):
+    after the suite (and its setsid double forks, fork bombs, killers), none is alive."""
+    deadline = time.monotonic() + 10
+    while _with_marker('The code run *inside* the sandbox') and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _with_marker('The code run *inside* the sandbox') == []
