@@ -5,8 +5,10 @@ tests/test_sandbox_hostile.py.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import platform
 import subprocess
 import sys
 
@@ -21,8 +23,10 @@ from opencompass.utils.sandbox import (
     check_function,
     policy,
     protocol,
+    seccomp,
 )
 from opencompass.utils.sandbox.bwrap import as_nobody, bwrap_command
+from opencompass.utils.sandbox.seccomp import filter_program
 
 FAST = SandboxLimits(timeout=4.0)
 PROBE = '''import os, sys
@@ -56,6 +60,10 @@ def test_bwrap_command_golden():
         '--size', str(64 << 20), '--tmpfs', '/tmp', '--remount-ro', '/', '--chdir', '/tmp',
         '--setenv', 'HOME', '/tmp', '--setenv', 'PATH', '/usr/bin:/bin',
         '--setenv', 'LANG', 'C.UTF-8', '--', '/opt/py/bin/python3.11', '-I', '-S', '-B', '-c']
+    with_filter = bwrap_command('/opt/py/bin/python3.11', '/opt/py', 64, top=(), hide=[],
+                                seccomp_fd=7)
+    assert with_filter[-8:] == ['--seccomp', '7', '--', '/opt/py/bin/python3.11', '-I', '-S',
+                                '-B', '-c']
     wrapped = as_nobody('/opt/py', '/stage', ['bwrap', 'x'])
     assert wrapped[:8] == ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c',
                            wrapped[7]]
@@ -185,3 +193,24 @@ def test_an_unprivileged_evaluator_gets_the_same_sandbox(tmp_path):
     ids, env, pids = json.loads(proc.stdout)
     assert ids[:2] == [65534, 65534] and ids[3] == 1 and pids == [1, ids[2]]
     assert set(env) <= {'HOME', 'PATH', 'LANG', 'PWD', 'LC_CTYPE'}
+
+
+SYSCALLS = '''import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def call(nr):
+    return [libc.syscall(nr, 0, 0), ctypes.get_errno()]
+'''
+
+
+@pytest.mark.usefixtures('sandbox')
+@pytest.mark.skipif(platform.machine() != 'x86_64', reason='system call numbers of x86-64')
+def test_the_seccomp_filter_refuses_what_no_sample_needs():
+    """ptrace(TRACEME), keyctl, io_uring_setup, bpf and an x32 call fail with EPERM; getpid
+    works. Without the filter (filter_fd patched to None) ptrace and io_uring_setup ran."""
+    assert len(filter_program('x86_64')) == 8 * (4 + 1 + len(set(seccomp._DENIED)) + 2)
+    assert filter_program('sparc') is None
+    with Sandbox(SYSCALLS, 'call', FAST) as box:
+        box.start()
+        for nr in (101, 250, 425, 321, 0x40000000 | 39):
+            assert box.call(nr) == [-1, errno.EPERM], nr
+        assert box.call(39)[0] == 2  # getpid: pid 2 in its namespace

@@ -6,7 +6,8 @@ namespaces, a cleared environment, its own ``/proc``, a minimal read-only ``/dev
 a private size-limited ``/tmp`` and read-only views of ``/usr`` (with the usual
 merged-``/usr`` links) and of the interpreter's prefix only, with that prefix's
 installed packages hidden. ``--die-with-parent`` and the pid namespace end every
-process of the sample when bubblewrap ends.
+process of the sample when bubblewrap ends; a seccomp filter (``seccomp.py``) refuses
+system calls no sample needs.
 
 When the evaluator is root, bubblewrap itself is started as uid 65534 (so the
 kernel counts the sample's processes against ``RLIMIT_NPROC``, which it never
@@ -54,8 +55,12 @@ def hidden_package_dirs(prefix: str) -> list[str]:
 
 
 def bwrap_command(python: str, prefix: str, tmp_mb: int, source: str | None = None,
-                  top: tuple[str, ...] = _LINKED_TOP, hide: list[str] | None = None) -> list[str]:
-    """``bwrap ... python -I -S -B -c BOOT``; the prefix is bound from ``source`` (default itself)."""
+                  top: tuple[str, ...] = _LINKED_TOP, hide: list[str] | None = None,
+                  seccomp_fd: int | None = None) -> list[str]:
+    """``bwrap ... python -I -S -B -c BOOT``; the prefix is bound from ``source`` (default itself).
+
+    ``seccomp_fd``: an open file holding the BPF filter of ``seccomp.py``.
+    """
     cmd = ['bwrap', '--unshare-all', '--unshare-user', '--disable-userns',
            '--assert-userns-disabled', '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
            '--clearenv', '--uid', str(NOBODY), '--gid', str(NOBODY), '--hostname', 'sandbox',
@@ -73,7 +78,10 @@ def bwrap_command(python: str, prefix: str, tmp_mb: int, source: str | None = No
             '--size', str(int(tmp_mb) << 20), '--tmpfs', '/tmp', '--remount-ro', '/',
             '--chdir', '/tmp',
             '--setenv', 'HOME', '/tmp', '--setenv', 'PATH', '/usr/bin:/bin',
-            '--setenv', 'LANG', 'C.UTF-8', '--', python, '-I', '-S', '-B', '-c']
+            '--setenv', 'LANG', 'C.UTF-8']
+    if seccomp_fd is not None:
+        cmd += ['--seccomp', str(seccomp_fd)]
+    cmd += ['--', python, '-I', '-S', '-B', '-c']
     return cmd
 
 

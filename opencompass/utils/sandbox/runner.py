@@ -24,6 +24,7 @@ from typing import Any
 from . import protocol
 from .bwrap import as_nobody, bwrap_command, interpreter
 from .limits import SandboxLimits
+from .seccomp import filter_fd
 
 BOOT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'boot.py')
 _ENV = {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin', 'LANG': 'C.UTF-8'}
@@ -66,16 +67,17 @@ def _remove_staging(path: str) -> None:
         pass
 
 
-def sandbox_command(limits: SandboxLimits, confined: bool = True) -> list[str]:
+def sandbox_command(limits: SandboxLimits, confined: bool = True,
+                    seccomp_fd: int | None = None) -> list[str]:
     """The command that starts the boot code, confined by bubblewrap or (opted in) not."""
     python, prefix = interpreter()
     if not confined:
         return [python, '-I', '-S', '-B', '-c', boot_source()]
     if os.geteuid() == 0:
         staging = staging_dir()
-        return as_nobody(prefix, staging, [*bwrap_command(python, prefix, limits.tmp_mb, staging),
-                                           boot_source()])
-    return [*bwrap_command(python, prefix, limits.tmp_mb), boot_source()]
+        return as_nobody(prefix, staging, [*bwrap_command(python, prefix, limits.tmp_mb, staging,
+                                                          seccomp_fd=seccomp_fd), boot_source()])
+    return [*bwrap_command(python, prefix, limits.tmp_mb, seccomp_fd=seccomp_fd), boot_source()]
 
 
 class Sandbox:
@@ -109,13 +111,18 @@ class Sandbox:
         cwd = None
         if not self.confined:
             cwd = self._cwd = tempfile.mkdtemp(prefix='oc-unsafe-')
+        seccomp_fd = filter_fd() if self.confined else None
         try:
             self._proc = subprocess.Popen(
-                sandbox_command(self.limits, self.confined), stdin=subprocess.PIPE,
+                sandbox_command(self.limits, self.confined, seccomp_fd), stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(_ENV), cwd=cwd,
-                close_fds=True, start_new_session=True)
+                close_fds=True, pass_fds=() if seccomp_fd is None else (seccomp_fd,),
+                start_new_session=True)
         except OSError as e:
             raise SampleFailure('crashed', f'cannot start the sandbox: {e}') from None
+        finally:
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)
         assert self._proc.stdin and self._proc.stdout and self._proc.stderr
         for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
             os.set_blocking(stream.fileno(), False)
