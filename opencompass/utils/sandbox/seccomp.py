@@ -79,7 +79,7 @@ def filter_fd() -> int | None:
     program = filter_program()
     if program is None:
         return None
-    fd = os.memfd_create('oc-sandbox-seccomp', 0)
+    fd = os.memfd_create('oc-sandbox-seccomp', os.MFD_CLOEXEC)  # pass_fds hands it to bwrap
     os.write(fd, program)
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
