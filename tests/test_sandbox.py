@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 
 import pytest
 from sandbox_required import sandbox  # noqa: F401 - the fixture
@@ -167,6 +168,7 @@ def test_the_refusal_is_a_user_error():
 
 
 SYSTEM_PYTHON = '/usr/bin/python3'
+CONFINED = True
 
 
 @pytest.mark.usefixtures('sandbox')
@@ -214,3 +216,52 @@ def test_the_seccomp_filter_refuses_what_no_sample_needs():
         for nr in (101, 250, 425, 321, 0x40000000 | 39):
             assert box.call(nr) == [-1, errno.EPERM], nr
         assert box.call(39)[0] == 2  # getpid: pid 2 in its namespace
+
+
+@pytest.mark.usefixtures('sandbox')
+def test_the_sandbox_and_everything_in_it_die_with_the_evaluator(tmp_path):
+    """SIGKILL of the evaluator: bwrap (--die-with-parent) and the sample's detached
+    grandchild (setsid, double fork) are gone too. (Unconfined, CONFINED=False, the
+    grandchild survived: shown once.)"""
+    marker = f'ocdiewith{os.getpid()}'
+    program = ('import os, sys\n'
+               'if os.fork() == 0:\n'
+               '    os.setsid()\n'
+               '    if os.fork() == 0:\n'
+               '        os.execv(sys.executable, [sys.executable, "-c",\n'
+               f'                 "import time; time.sleep(300)  # {marker}"])\n'
+               '    os._exit(0)\n'
+               'def f():\n    return 1\n')
+    code = ('import sys, time\n'
+            f'sys.path.insert(0, {os.getcwd()!r})\n'
+            'from opencompass.utils.sandbox import Sandbox\n'
+            f'box = Sandbox({program!r}, "f", confined={CONFINED})\n'
+            'box.start()\n'
+            'print(box.call(), flush=True)\n'
+            'time.sleep(300)\n')
+    evaluator = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert evaluator.stdout is not None and evaluator.stdout.readline().strip() == '1'
+        deadline = time.monotonic() + 10
+        while not set(_processes_with(marker)) - {evaluator.pid} and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert set(_processes_with(marker)) - {evaluator.pid}, 'the sleeper should be running'
+    finally:
+        evaluator.kill()
+        evaluator.wait()
+    deadline = time.monotonic() + 10
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_with(marker) == []
+
+
+def _processes_with(text: str) -> list[int]:
+    pids = []
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{pid}/cmdline', 'rb') as f:
+                if text.encode() in f.read() and int(pid) != os.getpid():
+                    pids.append(int(pid))
+        except OSError:
+            continue
+    return pids
