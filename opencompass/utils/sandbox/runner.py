@@ -9,11 +9,11 @@ kills the whole sandbox (its pid namespace dies with bubblewrap).
 """
 from __future__ import annotations
 
-import atexit
 import os
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
@@ -29,7 +29,7 @@ from .seccomp import filter_fd
 BOOT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'boot.py')
 _ENV = {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin', 'LANG': 'C.UTF-8'}
 _staging_lock = threading.Lock()
-_staging_dir: list[str] = []
+STAGING = '/tmp/.oc-sandbox-python'
 
 
 class SampleFailure(BaseException):
@@ -50,21 +50,22 @@ def boot_source() -> str:
 
 
 def staging_dir() -> str:
-    """Root only: an empty directory uid 65534 can reach; the prefix is bound on it privately."""
+    """Root only: an empty directory uid 65534 can reach; the prefix is bound on it privately.
+
+    One fixed, root-owned ``0755`` directory (it stays empty on the host: every bind onto
+    it lives in a private mount namespace), refused if anyone else could have made it.
+    """
+    path = STAGING
     with _staging_lock:
-        if not _staging_dir:
-            path = tempfile.mkdtemp(prefix='oc-sandbox-python-')
+        try:
+            os.mkdir(path, 0o755)
             os.chmod(path, 0o755)
-            _staging_dir.append(path)
-            atexit.register(_remove_staging, path)
-        return _staging_dir[0]
-
-
-def _remove_staging(path: str) -> None:
-    try:
-        os.rmdir(path)  # only ever a mount point inside private namespaces: empty here
-    except OSError:
-        pass
+        except FileExistsError:
+            pass
+        st = os.lstat(path)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != 0 or st.st_mode & 0o022:
+            raise SampleFailure('crashed', f'{path} is not a directory only root can change')
+        return path
 
 
 def sandbox_command(limits: SandboxLimits, confined: bool = True,
