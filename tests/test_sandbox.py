@@ -265,3 +265,16 @@ def _processes_with(text: str) -> list[int]:
         except OSError:
             continue
     return pids
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='the staging directory is used as root only')
+def test_a_staging_directory_others_could_change_is_refused(tmp_path, monkeypatch):
+    from opencompass.utils.sandbox import runner
+    theirs = tmp_path / 'stage'
+    theirs.mkdir()
+    os.chown(theirs, 65534, 65534)
+    monkeypatch.setattr(runner, 'STAGING', str(theirs))
+    with pytest.raises(SampleFailure, match='not a directory only root can change'):
+        runner.staging_dir()
+    os.chown(theirs, 0, 0)
+    assert runner.staging_dir() == str(theirs)
