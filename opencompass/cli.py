@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
                         'or a run directory) side by side')
     p.add_argument('--dry-run', action='store_true',
                    help='print the task plan (and commands) and exit without running anything')
+    p.add_argument('--allow-unsafe-code', action='store_true',
+                   help='run generated code unconfined where no sandbox is available (warned)')
     p.add_argument('--max-num-workers', type=int, default=None,
                    help='tasks to run at once (overrides the config)')
     p.add_argument('--force', action='store_true', help='redo every task, even fresh ones')

@@ -99,6 +99,9 @@ class Pipeline:
         stages = STAGES[self.args.mode]
         if self.args.dry_run:
             return self.dry_run(stages)
+        if 'eval' in stages:  # refuse before anything runs to run generated code unconfined
+            from .utils.sandbox import preflight
+            preflight(self.cfg['datasets'], bool(getattr(self.args, 'allow_unsafe_code', False)))
         with RunLock(self.run_dir):  # one writer per run directory
             os.makedirs(os.path.join(self.run_dir, 'configs'), exist_ok=True)
             add_file_handler(os.path.join(self.run_dir, 'logs', 'run.log'))

