@@ -99,7 +99,8 @@ def build(cfg: dict, registry: Registry, where: str = 'type', **extra: Any) -> A
     """Instantiate ``cfg['type']`` from ``registry`` with the other keys as arguments."""
     if not isinstance(cfg, dict) or 'type' not in cfg:
         raise ConfigError(f'{where}: expected a dict with a "type" key, got {cfg!r:.80}')
-    kwargs = {k: v for k, v in cfg.items() if k != 'type'}
+    from .utils.serialize import internalize_secrets  # $OC_SECRET_* references -> values
+    kwargs = internalize_secrets({k: v for k, v in cfg.items() if k != 'type'})
     kwargs.update(extra)
     cls = registry.get(cfg['type'], where=f'{where}.type')
     try:
