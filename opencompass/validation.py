@@ -151,7 +151,7 @@ def _check_duplicates(check: Checker, models: list, datasets: list) -> None:
                 check.add(f"{kind}: abbr '{abbr}' is used by {n} entries; give each a unique abbr")
 
 
-def _check_names(check: Checker, models: list, datasets: list) -> None:
+def _check_names(check: Checker, models: list[Any], datasets: list[Any]) -> None:
     """Every abbr is one safe path component, and no two entries would share a file."""
     from .utils.names import abbr_problem, collisions, pair_collisions
     names: dict[str, list[str]] = {'models': [], 'datasets': []}

@@ -112,6 +112,8 @@ class HumanEvalEvaluator(BaseEvaluator):
         return problems, None
 
     def _run_one(self, problem: dict, text: str) -> dict[str, Any]:
+        if not text.strip():  # an empty completion (or a failed request) never passes
+            return {'code': '', 'mode': '', 'result': 'empty completion', 'passed': False}
         try:
             return self._execute(problem, text)
         except Exception as e:  # noqa: BLE001 - one odd sample must not stop the others
