@@ -100,6 +100,7 @@ class SecretRegistry:
     def __init__(self) -> None:
         self._values: set[str] = set()
         self._forms: set[str] = set()
+        self._snapshot: tuple[str, ...] = ()  # the forms, longest first (read without lock)
         self._pattern: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
@@ -124,6 +125,7 @@ class SecretRegistry:
             if value not in self._values:
                 self._values.add(value)
                 self._forms.update(variants(value))
+                self._snapshot = tuple(sorted(self._forms, key=len, reverse=True))
                 self._pattern = None
         return True
 
@@ -136,12 +138,13 @@ class SecretRegistry:
 
     def scrub(self, text: str) -> str:
         """``text`` with every known secret (in any of its forms) replaced by ``<redacted>``."""
-        if not self._forms or not text:
-            return text
+        forms = self._snapshot
+        if not forms or not text or not any(form in text for form in forms):
+            return text  # the common case, several times faster than the regex
         pattern = self._pattern
         if pattern is None:
             with self._lock:
-                forms = sorted(self._forms, key=len, reverse=True)
+                forms = self._snapshot
                 pattern = self._pattern = re.compile('|'.join(re.escape(f) for f in forms))
         return pattern.sub(REDACTED, text)
 
@@ -149,6 +152,7 @@ class SecretRegistry:
         with self._lock:
             self._values.clear()
             self._forms.clear()
+            self._snapshot = ()
             self._pattern = None
 
 
@@ -206,7 +210,9 @@ def register_environment(environ: Any = None) -> None:
     env = os.environ if environ is None else environ
     named = {n for n in env.get(ENV_NAMES_VAR, '').split(',') if n}
     for name, value in env.items():
-        if name in named or is_secret_env_name(name):
+        if name in named:
+            register(value)
+        elif is_secret_env_name(name) and not os.path.exists(value):  # GNUPG_KEY_DIR=/x: no
             register(value)
         elif '@' in value:
             REGISTRY.add_url_credentials(value)
