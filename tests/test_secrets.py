@@ -125,3 +125,18 @@ def test_secret_names_and_config_round_trip():
             os.environ.pop(name)
     shown = json.dumps(redact(cfg))
     assert TOKEN not in shown and PASSWORD not in shown and 'alice:<redacted>@h' in shown
+
+
+def test_a_secret_cut_by_a_length_limit_is_scrubbed_before_the_cut():
+    """Messages cut long errors at 300 characters: a key straddling the cut must not leave
+    its first half behind (failed before: the Lark message ended in 'sk-live-Q7f3a')."""
+    from opencompass.notify.lark import LarkReporter
+    from opencompass.notify.messages import RunNotifier
+    from opencompass.utils.redaction import register
+    register(KEY)
+    with LarkReceiver() as rx:
+        notifier = RunNotifier(LarkReporter(rx.url, timeout=2), 'run')
+        notifier.finished(1.0, [], [], None, None, error='x' * 280 + f' key {KEY} rejected')
+        notifier.close()
+        text = json.dumps([r['body'] for r in rx.requests])
+    assert rx.requests and KEY[:8] not in text and 'run stopped' in text

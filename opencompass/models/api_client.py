@@ -140,8 +140,8 @@ _KEY_LIKE = re.compile(r'\b(?:sk|pk|rk|hf)[-_][A-Za-z0-9_\-]{16,}|(?i:bearer)\s+
 def _brief(text: Any, limit: int = 160) -> str:
     """One line of an error or a server's reply, without any secret it may echo."""
     from ..utils.redaction import REDACTED, scrub
-    text = _KEY_LIKE.sub(REDACTED, scrub(' '.join(str(text).split())))
-    return text if len(text) <= limit else text[:limit] + '...'
+    line = _KEY_LIKE.sub(REDACTED, scrub(' '.join(str(text).split())))
+    return line if len(line) <= limit else line[:limit] + '...'
 
 
 def _unreachable(error: Exception) -> str | None:
