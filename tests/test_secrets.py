@@ -56,6 +56,16 @@ def api(abbr: str, base: str, **extra: object) -> str:
 
 
 def test_echoed_keys_url_credentials_and_tokens_leave_no_trace(data_dir, tmp_path):
+    check_no_trace(data_dir, tmp_path)
+
+
+def test_no_trace_under_slurm_either(slurm, data_dir, tmp_path):
+    """The same on the real Slurm cluster: task processes rebuild the registry from the
+    environment srun hands them (OC_SECRET_*, OC_REDACT_ENV), not from any file."""
+    check_no_trace(data_dir, tmp_path, ('-p', 'debug'), slurm.env)
+
+
+def check_no_trace(data_dir, tmp_path, args: tuple = (), env: dict | None = None) -> None:
     echo = FakeOpenAI(key=KEY, echo_secrets=True, faults=['500', '500'])
     creds = FakeOpenAI(echo_secrets=True, fail_if=['What is'])
     with echo, creds, LarkReceiver(secret=LARK_SECRET) as rx:
@@ -66,7 +76,7 @@ def test_echoed_keys_url_credentials_and_tokens_leave_no_trace(data_dir, tmp_pat
         extra = f'lark_bot_url = {rx.url!r}\nlark_bot_secret = {LARK_SECRET!r}\n'
         cfg = write_config(str(tmp_path / 'cfg.py'), models, gen_dataset(data_dir), extra=extra)
         work = str(tmp_path / 'out')
-        proc = run_cli(cfg, '-w', work, '-l', env={'MY_LLM_CRED': WRONG_KEY})
+        proc = run_cli(cfg, '-w', work, '-l', *args, env={**(env or {}), 'MY_LLM_CRED': WRONG_KEY})
         lark = b''.join(json.dumps(r['body']).encode() for r in rx.requests)
     # the servers did echo the secrets, and the run did what it should otherwise
     assert echo.statuses[401] and echo.statuses[500] == 2 and creds.statuses[500]
