@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     import traceback  # imports after parsing: `--help` stays as fast as a bare Python start
 
     from .utils.logging import get_logger, setup_logging
+    from .utils.redaction import redact_std_streams
+    redact_std_streams()  # known secrets never reach the console
     setup_logging()
     _sigterm_as_interrupt()
     logger = get_logger()
@@ -79,6 +81,7 @@ def _crash_log(text: str) -> str:
     import tempfile
     fd, path = tempfile.mkstemp(prefix='opencompass-crash-', suffix='.log')
     with os.fdopen(fd, 'w') as f:
-        f.write(text)
+        from .utils.redaction import scrub
+        f.write(scrub(text))
     return path
 

@@ -47,13 +47,17 @@ class Pipeline:
             raise ConfigError(f'-m {args.mode} works on an existing run: add -r (newest run) or '
                               '-r TIMESTAMP')
         cfg = load_config(args.config)
+        from .utils.redaction import register_config, register_environment
+        register_config(cfg)  # from here on, every secret is scrubbed from what the run writes
+        register_environment()
         self.slurm = bool(args.partition)
         cfg = fill_defaults(cfg, slurm=self.slurm)
         self._apply_cli_overrides(cfg)
         validate(cfg)
-        # literal API keys move to environment variables that task processes inherit
+        # literal secrets move to environment variables that task processes inherit
         from .utils.serialize import externalize_secrets
         cfg['models'] = externalize_secrets(cfg['models'])
+        cfg['datasets'] = externalize_secrets(cfg['datasets'])
         self.cfg = cfg
         work_dir = args.work_dir or cfg.get('work_dir') or 'outputs/default'
         self.work_dir = os.path.abspath(work_dir)

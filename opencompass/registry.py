@@ -98,8 +98,11 @@ SUMMARIZERS = Registry('summarizer', 'opencompass.summarizers')
 def build(cfg: dict, registry: Registry, where: str = 'type', **extra: Any) -> Any:
     """Instantiate ``cfg['type']`` from ``registry`` with the other keys as arguments."""
     if not isinstance(cfg, dict) or 'type' not in cfg:
-        raise ConfigError(f'{where}: expected a dict with a "type" key, got {cfg!r:.80}')
-    kwargs = {k: v for k, v in cfg.items() if k != 'type'}
+        from .utils.redaction import scrub  # cut after scrubbing: no half secret survives
+        raise ConfigError(f'{where}: expected a dict with a "type" key, got '
+                          f'{scrub(repr(cfg))[:80]}')
+    from .utils.serialize import internalize_secrets  # $OC_SECRET_* references -> values
+    kwargs = internalize_secrets({k: v for k, v in cfg.items() if k != 'type'})
     kwargs.update(extra)
     cls = registry.get(cfg['type'], where=f'{where}.type')
     try:

@@ -98,12 +98,17 @@ def bbh_freeform_postprocess(text: str) -> str:
     return ans
 
 
+def _text(value: Any) -> str:
+    """A prediction or target as text; a missing one is '' (never the word 'None')."""
+    return '' if value is None else str(value)
+
+
 @ICL_EVALUATORS.register_module()
 class BBHEvaluator(BaseEvaluator):
     """Free-form BBH tasks: ``score`` = exact match of the extracted final answer."""
 
     def score(self, predictions: list, references: list) -> dict[str, Any]:
-        preds = [bbh_freeform_postprocess(str(p)) for p in predictions]
+        preds = [bbh_freeform_postprocess(_text(p)) for p in predictions]
         return self.per_sample(preds, references,
                                lambda p, r: p == str(r).strip(), 'score')
 
@@ -113,8 +118,8 @@ class BBHEvaluator_mcq(BaseEvaluator):  # noqa: N801 - OpenCompass's name
     """Multiple-choice BBH tasks: ``score`` = the extracted letter equals the target's."""
 
     def score(self, predictions: list, references: list) -> dict[str, Any]:
-        preds = [bbh_mcq_postprocess(str(p)) for p in predictions]
-        refs = [bbh_mcq_postprocess(str(r)) for r in references]
+        preds = [bbh_mcq_postprocess(_text(p)) for p in predictions]
+        refs = [bbh_mcq_postprocess(_text(r)) for r in references]
         result = self.per_sample(preds, refs, lambda p, r: p == r, 'score')
         for d, ref in zip(result.get('details', []), references):
             d['answer'] = ref

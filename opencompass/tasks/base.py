@@ -110,7 +110,10 @@ class BaseTask:
 def load_task(path: str) -> BaseTask:
     """Rebuild a task from its task file."""
     from ..registry import TASKS
+    from ..utils.redaction import register_config, register_environment
     with open(path, encoding='utf-8') as f:
         cfg = json.load(f)
+    register_environment()  # the secrets the driver handed down (OC_SECRET_*, OC_REDACT_ENV)
+    register_config(cfg)
     cls = TASKS.get(cfg.pop('type'))
     return cls(cfg)

@@ -57,9 +57,25 @@ def _normalize_text(text: str) -> str:
     return re.sub(r'[*_`]+', '', text)
 
 
-def _is_word_use(text: str, m: re.Match) -> bool:
-    """True when a matched ``A``/``I`` is the English article/pronoun (``A good choice``)."""
-    return m.group(1) in 'AaIi' and re.match(r'\s+[a-z]', text[m.end(1):]) is not None
+# words that, right after a letter, make it the subject of a verdict (``A is correct``,
+# ``A because ...``), so the letter is the chosen option and not the article ``A``
+_VERDICT_WORDS = frozenset({
+    'is', 'was', 'would', 'will', 'should', 'could', 'can', 'must', 'might', 'may', 'seems',
+    'appears', 'looks', 'sounds', 'fits', 'matches', 'because', 'since', 'as', 'and', 'or',
+    'but', 'then', 'so', 'therefore', 'thus', 'hence', 'which', 'does', 'has', 'describes',
+    'gives', 'explains', 'states', 'says', 'holds', 'applies', 'answers', 'remains',
+    'correctly', 'clearly', 'also', 'only', 'alone', 'here'})
+
+
+def _is_word_use(text: str, m: re.Match[str]) -> bool:
+    """True when a matched ``A``/``I`` is the English article/pronoun (``A good choice``,
+    ``I think``), not an option letter (``A is correct``, ``A because ...``)."""
+    if m.group(1) not in 'AaIi':
+        return False
+    word = re.match(r'\s+([a-z]+)', text[m.end(1):])
+    if word is None:
+        return False
+    return m.group(1) in 'Ii' or word.group(1) not in _VERDICT_WORDS
 
 
 @TEXT_POSTPROCESSORS.register_module()

@@ -119,6 +119,8 @@ class HumanEvalEvaluator(BaseEvaluator):
         return problems, None
 
     def _run_one(self, problem: dict[str, Any], text: str, confined: bool) -> dict[str, Any]:
+        if not text.strip():  # an empty completion (or a failed request) never passes
+            return {'code': '', 'mode': '', 'result': 'empty completion', 'passed': False}
         try:
             return self._execute(problem, text, confined)
         except Exception as e:  # noqa: BLE001 - one odd sample must not stop the others
