@@ -13,6 +13,11 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'HellaswagDataset': '.hellaswag',
     'hellaswagDataset': '.hellaswag',
     'hellaswagDataset_V2': '.hellaswag',
+    'HellaswagDataset_V2': '.hellaswag',
+    'HellaswagDataset_V3': '.hellaswag',
+    'HellaswagDatasetwithICE': '.hellaswag',
+    'MATHEvaluator': '.math',
+    'math_postprocess_v2': '.math',
     'BBHDataset': '.bbh',
     'BBHEvaluator': '.bbh',
     'BBHEvaluator_mcq': '.bbh',
@@ -21,5 +26,6 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'HumanevalDataset': '.humaneval',
     'humaneval_postprocess': '.humaneval',
     'humaneval_postprocess_v2': '.humaneval',
+    'humaneval_postprocess_v3': '.humaneval',
     'HumanEvalEvaluator': '..openicl.icl_evaluator.icl_humaneval_evaluator',
 })

@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import DatasetError
 from ..openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 from ..registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
+from ..utils.datasets import get_data_path
 from .base import BaseDataset, Rows
 from .local_files import non_empty, read_json_file, read_text, require_file
 
@@ -33,7 +34,7 @@ class BBHDataset(BaseDataset):
     @staticmethod
     def required_files(path: str = './data/BBH/data', name: str = '',
                        prompt_path: str | None = None, **_: Any) -> list[str]:
-        files = [os.path.join(path, f'{name}.json')]
+        files = [os.path.join(get_data_path(path), f'{name}.json')]
         if prompt_path:
             files.append(os.path.join(prompt_path, f'{name}.txt'))
         return files

