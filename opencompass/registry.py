@@ -111,7 +111,8 @@ def dotted_name(obj: Any) -> str:
 
 MODELS = Registry('model', 'opencompass.models')
 LOAD_DATASET = Registry('dataset', 'opencompass.datasets')
-ICL_PROMPT_TEMPLATES = Registry('prompt template', 'opencompass.openicl.icl_prompt_template')
+ICL_PROMPT_TEMPLATES = Registry('prompt template', 'opencompass.openicl.icl_prompt_template',
+                                also=('opencompass.openicl',))
 ICL_RETRIEVERS = Registry('retriever', 'opencompass.openicl.icl_retriever')
 ICL_INFERENCERS = Registry('inferencer', 'opencompass.openicl.icl_inferencer')
 ICL_EVALUATORS = Registry('evaluator', 'opencompass.openicl.icl_evaluator', also=('opencompass.datasets',))

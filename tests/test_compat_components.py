@@ -217,4 +217,5 @@ def test_num_worker_run_merges_parts_and_keeps_prompts(tmp_path, tiny_model, dat
     assert arith['num_samples'] == 12 and 'accuracy' in arith
     mc = read_json(os.path.join(run, 'results/tiny/mc.json'))
     assert mc['num_samples'] == 10
-    assert all(isinstance(d.get('prompt'), (str, list, dict)) and d['prompt'] for d in mc['details']), mc['details'][0]
+    assert all(isinstance(d.get('prompt'), (str, list, dict)) and d['prompt']
+               for d in mc['details']), mc['details'][0]

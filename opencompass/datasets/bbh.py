@@ -34,7 +34,8 @@ class BBHDataset(BaseDataset):
     @staticmethod
     def required_files(path: str = './data/BBH/data', name: str = '',
                        prompt_path: str | None = None, **_: Any) -> list[str]:
-        files = [os.path.join(get_data_path(path), f'{name}.json')]
+        path = get_data_path(path)  # an OpenCompass dataset id, or a path
+        files = [os.path.join(path, f'{name}.json')]
         if prompt_path:
             files.append(os.path.join(prompt_path, f'{name}.txt'))
         return files
