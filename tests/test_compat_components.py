@@ -6,6 +6,7 @@ and an unknown OpenCompass name got a "did you mean" guess.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 
 import pytest
@@ -202,6 +203,11 @@ def test_num_worker_run_merges_parts_and_keeps_prompts(tmp_path, tiny_model, dat
     AccwithDetailsEvaluator and the equivalence of MATHEvaluator."""
     datasets = dataset_entries(data_dir).replace('evaluator=dict(type=EMEvaluator)',
                                                  "evaluator=dict(type='MATHEvaluator')")
+    raw = ("dict(type='RawPromptTemplate', messages=[dict(role='system', content='Add.'), "
+           "dict(role='user', content='{question}'), dict(role='assistant', content='{answer}')])")
+    datasets, n = re.subn(r"dict\(type=PromptTemplate,\s*template='Q: \{question\}[^']*'\)", raw,
+                          datasets)
+    assert n == 1
     datasets = datasets.replace('eval_cfg=dict(evaluator=dict(type=AccEvaluator))',
                                 "eval_cfg=dict(evaluator=dict(type='AccwithDetailsEvaluator'))")
     infer = ("dict(partitioner=dict(type='NumWorkerPartitioner', num_worker=2, min_task_size=4),"
@@ -214,8 +220,66 @@ def test_num_worker_run_merges_parts_and_keeps_prompts(tmp_path, tiny_model, dat
     preds = sorted(f for f in os.listdir(os.path.join(run, 'predictions/tiny')) if f.endswith('.json'))
     assert preds == ['arith_0.json', 'arith_1.json', 'mc_0.json', 'mc_1.json']
     arith = read_json(os.path.join(run, 'results/tiny/arith.json'))
+    first = read_json(os.path.join(run, 'predictions/tiny/arith_0.json'))['0']
+    assert 'Add.' in str(first['origin_prompt']) and 'What is' in str(first['origin_prompt'])
     assert arith['num_samples'] == 12 and 'accuracy' in arith
     mc = read_json(os.path.join(run, 'results/tiny/mc.json'))
     assert mc['num_samples'] == 10
     assert all(isinstance(d.get('prompt'), (str, list, dict)) and d['prompt']
                for d in mc['details']), mc['details'][0]
+
+
+def test_raw_prompt_template_messages():
+    from opencompass.openicl import RawPromptTemplate
+    t = RawPromptTemplate([{'role': 'system', 'content': 'Be brief.'}, '</E>',
+                           {'expand_column': 'history'},
+                           {'role': 'user', 'content': '{q}'}, {'role': 'assistant', 'content': '{a}'}])
+    row = {'q': 'Capital of France?', 'a': 'Paris', 'history': [{'role': 'user', 'content': 'hi'}]}
+    assert t.generate_item(row, 'a', gen=True, ice='Q: x\nA: y') == [
+        {'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Q: x\nA: y'},
+        {'role': 'user', 'content': 'hi'}, {'role': 'user', 'content': 'Capital of France?'},
+        {'role': 'assistant', 'content': ''}]  # the answer never reaches the model
+    assert t.generate_item(row)[-1] == {'role': 'assistant', 'content': 'Paris'}
+    with pytest.raises(ValueError, match='invalid role'):
+        RawPromptTemplate([{'role': 'robot', 'content': 'x'}])
+    from opencompass.models.template import render_base, to_messages
+    msgs = t.generate_item(row, 'a', gen=True)
+    assert to_messages(msgs)[-1] == {'role': 'assistant', 'content': ''}
+    meta = dict(round=[dict(role='HUMAN', begin='U: ', end='\n'),
+                       dict(role='BOT', begin='A: ', generate=True)])
+    assert render_base(msgs, meta, gen=True).endswith('U: Capital of France?\nA: ')
+
+
+def test_opencompass_partition_convention(tmp_path):
+    from opencompass.partitioners import NaivePartitioner
+    part = NaivePartitioner(out_dir=str(tmp_path), n=2)
+    assert part.out_dir == str(tmp_path) and part.keep_keys == []
+    (tmp_path / 'm').mkdir()
+    (tmp_path / 'm' / 'd1.json').write_text('{}')  # already predicted: skipped
+    combos = [{'models': [{'abbr': 'm'}], 'datasets': [{'abbr': 'd1'}, {'abbr': 'd2'}, {'abbr': 'd3'}]}]
+    tasks = part.partition(model_dataset_combinations=combos, work_dir='/w', out_dir=str(tmp_path),
+                           add_cfg={'extra': 1})
+    assert [[d['abbr'] for d in t['datasets'][0]] for t in tasks] == [['d2', 'd3']]
+    assert tasks[0]['extra'] == 1 and tasks[0]['work_dir'] == '/w'
+    assert part.parse_model_dataset_args({'models': [], 'datasets': [],
+                                          'model_dataset_combinations': combos}) == \
+        {'model_dataset_combinations': combos}
+    assert part.parse_model_dataset_args({'models': [1], 'datasets': [2]}) == \
+        {'models': [1], 'datasets': [2]}
+
+
+def test_small_opencompass_attributes(caplog):
+    from opencompass.openicl.icl_inferencer import BaseInferencer
+    from opencompass.summarizers import DefaultSummarizer
+    assert BaseInferencer.get_dataloader([1, 2, 3], batch_size=None) == [[1, 2, 3]]
+    assert BaseInferencer.get_dataloader([1, 2, 3], batch_size=2) == [[1, 2], [3]]
+    summarizer = DefaultSummarizer(config={'models': [], 'datasets': []}, prompt_db='x')
+    assert summarizer.logger.name == 'opencompass'
+
+
+def test_bbh_freeform_normalises_verdicts_and_word_lists():
+    from opencompass.datasets import BBHEvaluator, bbh_freeform_postprocess
+    assert bbh_freeform_postprocess('So the answer is no, because he lies.') == 'No'
+    assert bbh_freeform_postprocess('apple, banana, cherry') == 'apple banana cherry'
+    assert bbh_freeform_postprocess('So the answer is 1,000.') == '1,000'
+    assert BBHEvaluator().score(['apple, cherry, banana'], ['apple banana cherry'])['score'] == 0.0
