@@ -66,6 +66,10 @@ def test_humaneval_postprocess_v2_and_v3():
     assert humaneval_postprocess_v3(two) == "return 'second'\n"
     assert humaneval_postprocess_v2('    return x\n') == 'return x\n'
     assert humaneval_postprocess_v2('Here:\n```\n    return x\n```\nDone.') == 'return x\n'
+    from opencompass.datasets import humaneval_internal_v2_postprocess
+    assert humaneval_internal_v2_postprocess('   return a\n\n\ndef f():\n    pass') == '    return a'
+    assert humaneval_internal_v2_postprocess('    y = 1\n    return y\nprint(y)') == \
+        '    y = 1\n    return y'
 
 
 # -- PromptList and template parsers -------------------------------------------------------------
@@ -159,7 +163,7 @@ def test_acc_with_details_keeps_prompts():
 
 # -- registry messages ---------------------------------------------------------------------------
 def test_unsupported_opencompass_name_is_one_line_without_guess():
-    from opencompass.registry import MODELS, PARTITIONERS
+    from opencompass.registry import ICL_EVALUATORS, MODELS, PARTITIONERS
     with pytest.raises(ConfigError) as e:
         MODELS.get('TurboMindModelwithChatTemplate', where='models[0].type')
     assert str(e.value) == ('models[0].type: TurboMindModelwithChatTemplate is an OpenCompass '
@@ -167,6 +171,13 @@ def test_unsupported_opencompass_name_is_one_line_without_guess():
     with pytest.raises(ConfigError, match="did you mean 'SizePartitioner'"):
         PARTITIONERS.get('SizePartitoner')
     assert PARTITIONERS.get('NumWorkerPartitioner').__name__ == 'NumWorkerPartitioner'
+    with pytest.raises(ConfigError, match=r"'GSM8KDataset' is a dataset, not an evaluator"):
+        ICL_EVALUATORS.get('GSM8KDataset')
+    assert ICL_EVALUATORS.get('MATHEvaluator').__name__ == 'MATHEvaluator'  # in opencompass.datasets
+    from opencompass.utils.opencompass_names import not_supported_message
+    assert not_supported_message('opencompass.evaluator') == \
+        'opencompass.evaluator is an OpenCompass module not supported by opencompass-lite'
+    assert not_supported_message('opencompass.models.VLLM').startswith('VLLM is an OpenCompass component')
 
 
 # -- NumWorkerPartitioner ------------------------------------------------------------------------

@@ -27,5 +27,7 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'humaneval_postprocess': '.humaneval',
     'humaneval_postprocess_v2': '.humaneval',
     'humaneval_postprocess_v3': '.humaneval',
+    'humaneval_internal_v1_postprocess': '.humaneval',
+    'humaneval_internal_v2_postprocess': '.humaneval',
     'HumanEvalEvaluator': '..openicl.icl_evaluator.icl_humaneval_evaluator',
 })

@@ -26,7 +26,8 @@ from .base import BaseDataset, Rows
 from .local_files import iter_jsonl
 
 __all__ = ['HumanevalDataset', 'humaneval_postprocess', 'humaneval_postprocess_v2',
-           'humaneval_postprocess_v3',
+           'humaneval_postprocess_v3', 'humaneval_internal_v1_postprocess',
+           'humaneval_internal_v2_postprocess',
            'extract_code', 'build_program', 'package_data_file', 'load_problems']
 
 FIELDS = ('task_id', 'prompt', 'entry_point', 'test')
@@ -190,6 +191,29 @@ def humaneval_postprocess_v3(text: str) -> str:
     """The code of the answer's *last* fenced block (else the text), leading blanks removed."""
     blocks = _FENCED.findall(text)
     return (blocks[-1] if blocks else text).lstrip()
+
+
+@TEXT_POSTPROCESSORS.register_module()
+def humaneval_internal_v2_postprocess(text: str) -> str:
+    """A base model's continuation of the prompt: the indented body only (a 3-space first
+    line gets its 4th space; the text stops at a blank-line gap, a fence or the first line
+    back at column 0)."""
+    if text.startswith('   ') and not text.startswith('    '):
+        text = ' ' + text
+    text = text.split('\n\n\n', 1)[0].split('\n```', 1)[0]
+    kept = []
+    for line in text.split('\n'):
+        if line and not line.startswith(' '):
+            break
+        kept.append(line)
+    return '\n'.join(kept)
+
+
+@TEXT_POSTPROCESSORS.register_module()
+def humaneval_internal_v1_postprocess(text: str) -> str:
+    """OpenCompass's older clean-up of a body; here the code of the answer, which the
+    evaluator re-indents and completes (as :func:`humaneval_postprocess`)."""
+    return extract_code(text)
 
 
 def _defines(code: str, entry_point: str) -> bool:

@@ -1,13 +1,15 @@
-"""Public component names of OpenCompass (main branch), so a config naming one that
-this project does not have gets one clear line instead of a "did you mean" guess.
+"""Public component names and modules of OpenCompass (main branch), so a config naming
+one that this project does not have gets one clear line instead of a guess or a traceback.
 
 Only names: classes and functions of OpenCompass's models, datasets, openicl,
 partitioners, runners, summarizers, tasks, evaluator and text post-processors, their
-registry aliases, and every name its shipped configs import from ``opencompass``.
+registry aliases, every name its shipped configs import from ``opencompass``, and its
+module paths (up to ``opencompass.x.y``).
 """
 from __future__ import annotations
 
-__all__ = ['OPENCOMPASS_NAMES', 'is_opencompass_name', 'not_supported_message']
+__all__ = ['OPENCOMPASS_NAMES', 'OPENCOMPASS_MODULES', 'is_opencompass_name',
+           'is_opencompass_module', 'not_supported_message']
 
 OPENCOMPASS_NAMES: frozenset[str] = frozenset("""
 AAFrame AALCRDataset AFQMCDatasetV2 AGIEvalDataset AGIEvalDataset_v2 AGIEvalEvaluator
@@ -286,12 +288,149 @@ wildbench_postprocess wmt_postprocess wnliDataset writingbench writingbench_post
 xfinder_postprocess xml_tag_postprocessor xsum_postprocess yes_no_postprocess
 """.split())
 
+OPENCOMPASS_MODULES: frozenset[str] = frozenset("""
+opencompass opencompass.cli opencompass.cli.main opencompass.datasets
+opencompass.datasets.BuySideFinBench opencompass.datasets.CARDBiomedBench
+opencompass.datasets.ClinicBench opencompass.datasets.Earth_Silver opencompass.datasets.FinanceIQ
+opencompass.datasets.GaokaoBench opencompass.datasets.IFEval opencompass.datasets.LCBench
+opencompass.datasets.MMLUArabic opencompass.datasets.MedCalc_Bench opencompass.datasets.MedQA
+opencompass.datasets.MedXpertQA opencompass.datasets.Medbullets opencompass.datasets.MultiIF
+opencompass.datasets.NPHardEval opencompass.datasets.OlympiadBench opencompass.datasets.OpenFinData
+opencompass.datasets.OpenSWI opencompass.datasets.PI_LLM opencompass.datasets.PMMEval
+opencompass.datasets.ProcessBench opencompass.datasets.ProteinLMBench opencompass.datasets.PubMedQA
+opencompass.datasets.QuALITY opencompass.datasets.SciEval opencompass.datasets.SciKnowEval
+opencompass.datasets.SciReasoner opencompass.datasets.SciReasoner1_5 opencompass.datasets.ScienceQA
+opencompass.datasets.SeedBench opencompass.datasets.TheoremQA opencompass.datasets.aa_lcr
+opencompass.datasets.advancedIF opencompass.datasets.advglue opencompass.datasets.afqmcd
+opencompass.datasets.agieval opencompass.datasets.aime2024 opencompass.datasets.anli
+opencompass.datasets.anthropics_evals opencompass.datasets.apps opencompass.datasets.arc
+opencompass.datasets.arc_prize_public_evaluation opencompass.datasets.arxivrollbench
+opencompass.datasets.ax opencompass.datasets.babilong opencompass.datasets.base
+opencompass.datasets.bbeh opencompass.datasets.bbh opencompass.datasets.benbench
+opencompass.datasets.beyondaime opencompass.datasets.bigcodebench opencompass.datasets.biodata
+opencompass.datasets.boolq opencompass.datasets.bustum opencompass.datasets.c3
+opencompass.datasets.calm opencompass.datasets.cb opencompass.datasets.ceval
+opencompass.datasets.charm opencompass.datasets.chatml opencompass.datasets.chem_exam
+opencompass.datasets.chembench opencompass.datasets.chid opencompass.datasets.chinese_simpleqa
+opencompass.datasets.cibench opencompass.datasets.circular opencompass.datasets.civilcomments
+opencompass.datasets.clbench opencompass.datasets.climaqa opencompass.datasets.clozeTest_maxmin
+opencompass.datasets.cluewsc opencompass.datasets.cmb opencompass.datasets.cmmlu
+opencompass.datasets.cmnli opencompass.datasets.cmo_fib opencompass.datasets.cmphysbench
+opencompass.datasets.cmrc opencompass.datasets.codecompass opencompass.datasets.commonsenseqa
+opencompass.datasets.commonsenseqa_cn opencompass.datasets.compassbench_obj
+opencompass.datasets.copa opencompass.datasets.crowspairs opencompass.datasets.crowspairs_cn
+opencompass.datasets.cruxeval opencompass.datasets.csl opencompass.datasets.custom
+opencompass.datasets.cvalues opencompass.datasets.dingo opencompass.datasets.drcd
+opencompass.datasets.drop opencompass.datasets.drop_simple_eval opencompass.datasets.ds1000
+opencompass.datasets.ds1000_interpreter opencompass.datasets.eprstmt
+opencompass.datasets.fake_alignment opencompass.datasets.flores opencompass.datasets.game24
+opencompass.datasets.gaokao_math opencompass.datasets.generic opencompass.datasets.govrepcrs
+opencompass.datasets.gpqa opencompass.datasets.gsm8k opencompass.datasets.gsm_hard
+opencompass.datasets.hellaswag opencompass.datasets.hle opencompass.datasets.huggingface
+opencompass.datasets.humaneval opencompass.datasets.humaneval_multi
+opencompass.datasets.humaneval_pro opencompass.datasets.humanevalx
+opencompass.datasets.hungarian_math opencompass.datasets.inference_ppl
+opencompass.datasets.infinitebench opencompass.datasets.internsandbox
+opencompass.datasets.inverse_ifeval opencompass.datasets.iwslt2017
+opencompass.datasets.jigsawmultilingual opencompass.datasets.jsonl opencompass.datasets.judge
+opencompass.datasets.kaoshi opencompass.datasets.kcle opencompass.datasets.korbench
+opencompass.datasets.lambada opencompass.datasets.lawbench opencompass.datasets.lcsts
+opencompass.datasets.leval opencompass.datasets.livecodebench opencompass.datasets.livecodebench_pro
+opencompass.datasets.livemathbench opencompass.datasets.livereasonbench
+opencompass.datasets.livestembench opencompass.datasets.llm_compression opencompass.datasets.lmeval
+opencompass.datasets.longbench opencompass.datasets.longbenchv2 opencompass.datasets.lveval
+opencompass.datasets.mastermath2024v1 opencompass.datasets.matbench opencompass.datasets.math
+opencompass.datasets.math401 opencompass.datasets.math_intern opencompass.datasets.mathbench
+opencompass.datasets.mbpp opencompass.datasets.mbpp_pro opencompass.datasets.medbench
+opencompass.datasets.medmcqa opencompass.datasets.mgsm opencompass.datasets.mmlu
+opencompass.datasets.mmlu_cf opencompass.datasets.mmlu_pro opencompass.datasets.mmmlu
+opencompass.datasets.mol_instructions_chem opencompass.datasets.moleculariq
+opencompass.datasets.mp20 opencompass.datasets.mrcr opencompass.datasets.multipl_e
+opencompass.datasets.multirc opencompass.datasets.musr opencompass.datasets.narrativeqa
+opencompass.datasets.natural_question opencompass.datasets.natural_question_cn
+opencompass.datasets.needlebench opencompass.datasets.needlebench_v2
+opencompass.datasets.nejmaibench opencompass.datasets.obqa opencompass.datasets.ojbench
+opencompass.datasets.olymmath opencompass.datasets.omni_math opencompass.datasets.perspectivegap
+opencompass.datasets.phybench opencompass.datasets.physics opencompass.datasets.piqa
+opencompass.datasets.py150 opencompass.datasets.qasper opencompass.datasets.qaspercut
+opencompass.datasets.race opencompass.datasets.rbench opencompass.datasets.realtoxicprompts
+opencompass.datasets.reasonbench opencompass.datasets.record opencompass.datasets.rolebench
+opencompass.datasets.ruler opencompass.datasets.s2_tomg_bench opencompass.datasets.s3eval
+opencompass.datasets.safety opencompass.datasets.scibench opencompass.datasets.scicode
+opencompass.datasets.simpleqa opencompass.datasets.siqa opencompass.datasets.smolinstruct
+opencompass.datasets.squad20 opencompass.datasets.srbench opencompass.datasets.storycloze
+opencompass.datasets.strategyqa opencompass.datasets.subjective opencompass.datasets.summedits
+opencompass.datasets.summscreen opencompass.datasets.supergpqa opencompass.datasets.svamp
+opencompass.datasets.tabmwp opencompass.datasets.taco opencompass.datasets.teval
+opencompass.datasets.tnews opencompass.datasets.triviaqa opencompass.datasets.triviaqarc
+opencompass.datasets.truthfulqa opencompass.datasets.tydiqa opencompass.datasets.wic
+opencompass.datasets.wikibench opencompass.datasets.winograd opencompass.datasets.winogrande
+opencompass.datasets.wnli opencompass.datasets.wsc opencompass.datasets.xcopa
+opencompass.datasets.xiezhi opencompass.datasets.xlsum opencompass.datasets.xsum
+opencompass.datasets.zebralogic opencompass.evaluator opencompass.evaluator.cascade_evaluator
+opencompass.evaluator.generic_llm_evaluator opencompass.evaluator.math_evaluator opencompass.metrics
+opencompass.metrics.dump_results opencompass.metrics.mme_score opencompass.metrics.seedbench
+opencompass.models opencompass.models.accessory opencompass.models.ai360_api
+opencompass.models.alaya opencompass.models.baichuan_api opencompass.models.baidu_api
+opencompass.models.bailing_api_oc opencompass.models.base opencompass.models.base_api
+opencompass.models.bluelm_api opencompass.models.bytedance_api opencompass.models.claude_allesapin
+opencompass.models.claude_api opencompass.models.claude_sdk_api opencompass.models.deepseek_api
+opencompass.models.doubao opencompass.models.doubao_api opencompass.models.gemini_api
+opencompass.models.gemini_sdk_api opencompass.models.glm opencompass.models.huggingface
+opencompass.models.huggingface_above_v4_33 opencompass.models.hunyuan_api
+opencompass.models.intern_model opencompass.models.interntrain opencompass.models.krgpt_api
+opencompass.models.lagent opencompass.models.langchain opencompass.models.lightllm_api
+opencompass.models.litellm_api opencompass.models.llama2 opencompass.models.minimax_api
+opencompass.models.mistral_api opencompass.models.mixtral opencompass.models.modelscope
+opencompass.models.moonshot_api opencompass.models.nanbeige_api opencompass.models.openai_api
+opencompass.models.openai_response opencompass.models.openai_streaming opencompass.models.pangu_api
+opencompass.models.qwen_api opencompass.models.rendu_api opencompass.models.sensetime_api
+opencompass.models.stepfun_api opencompass.models.telechat_api opencompass.models.turbomind
+opencompass.models.turbomind_api opencompass.models.turbomind_with_tf_above_v4_33
+opencompass.models.unigpt_api opencompass.models.vllm opencompass.models.vllm_with_tf_above_v4_33
+opencompass.models.xunfei_api opencompass.models.yayi_api opencompass.models.yi_api
+opencompass.models.zhipuai_api opencompass.models.zhipuai_v2_api opencompass.openicl
+opencompass.openicl.icl_dataset_reader opencompass.openicl.icl_evaluator
+opencompass.openicl.icl_inferencer opencompass.openicl.icl_prompt_template
+opencompass.openicl.icl_raw_prompt_template opencompass.openicl.icl_retriever
+opencompass.openicl.utils opencompass.partitioners opencompass.partitioners.base
+opencompass.partitioners.naive opencompass.partitioners.num_worker opencompass.partitioners.size
+opencompass.partitioners.sub_naive opencompass.partitioners.sub_num_worker
+opencompass.partitioners.sub_size opencompass.registry opencompass.runners opencompass.runners.base
+opencompass.runners.dlc opencompass.runners.local opencompass.runners.local_api
+opencompass.runners.rjob opencompass.runners.slurm opencompass.runners.slurm_sequential
+opencompass.runners.volc opencompass.summarizers opencompass.summarizers.circular
+opencompass.summarizers.default opencompass.summarizers.default_subjective
+opencompass.summarizers.llm_compression opencompass.summarizers.multi_faceted
+opencompass.summarizers.multi_model opencompass.summarizers.needlebench
+opencompass.summarizers.subjective opencompass.summarizers.summarizer_pretrain opencompass.tasks
+opencompass.tasks.base opencompass.tasks.llm_eval opencompass.tasks.openicl_attack
+opencompass.tasks.openicl_eval opencompass.tasks.openicl_eval_watch opencompass.tasks.openicl_infer
+opencompass.tasks.openicl_infer_concurrent opencompass.tasks.subjective_eval opencompass.utils
+opencompass.utils.abbr opencompass.utils.auxiliary opencompass.utils.build
+opencompass.utils.code_execution opencompass.utils.collect_env opencompass.utils.datasets
+opencompass.utils.datasets_info opencompass.utils.dependency opencompass.utils.dict_postprocessors
+opencompass.utils.file opencompass.utils.fileio opencompass.utils.heartbeat
+opencompass.utils.infer_status opencompass.utils.lark opencompass.utils.logging
+opencompass.utils.menu opencompass.utils.network opencompass.utils.prompt
+opencompass.utils.repeat_analysis opencompass.utils.result_station opencompass.utils.run
+opencompass.utils.text_postprocessors opencompass.utils.types
+""".split())
+
 
 def is_opencompass_name(name: str) -> bool:
     """True when ``name`` (or the last part of a dotted path) is an OpenCompass public name."""
     return name.rsplit('.', 1)[-1] in OPENCOMPASS_NAMES
 
 
+def is_opencompass_module(module: str) -> bool:
+    """True when ``module`` (``opencompass.evaluator``, or a module under one) is OpenCompass's."""
+    parts = module.split('.')
+    return any('.'.join(parts[:n]) in OPENCOMPASS_MODULES for n in range(len(parts), 1, -1))
+
+
 def not_supported_message(name: str) -> str:
-    """The one line saying an OpenCompass component is not available here."""
+    """The one line saying an OpenCompass component (or module) is not available here."""
+    if not is_opencompass_name(name) and is_opencompass_module(name):
+        return f'{name} is an OpenCompass module not supported by opencompass-lite'
     return f'{name.rsplit(".", 1)[-1]} is an OpenCompass component not supported by opencompass-lite'
