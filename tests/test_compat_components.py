@@ -136,7 +136,12 @@ def test_api_template_parser_merges_roles_and_drops_strings():
 
 def test_model_has_template_parser_and_tokenizer_only():
     from opencompass.models.base import BaseModel, LMTemplateParser
-    model = BaseModel(path='x', meta_template=None, tokenizer_only=True)
+
+    class Echo(BaseModel):
+        def generate(self, inputs, max_out_len, stop_words=None):
+            return list(inputs)
+
+    model = Echo(path='x', meta_template=None, tokenizer_only=True)
     assert isinstance(model.template_parser, LMTemplateParser) and model.tokenizer_only
 
 
