@@ -299,3 +299,16 @@ def test_bbh_freeform_normalises_verdicts_and_word_lists():
     assert bbh_freeform_postprocess('apple, banana, cherry') == 'apple banana cherry'
     assert bbh_freeform_postprocess('So the answer is 1,000.') == '1,000'
     assert BBHEvaluator().score(['apple, cherry, banana'], ['apple banana cherry'])['score'] == 0.0
+
+
+def test_ppl_references_that_are_no_template_label_are_reported(caplog):
+    """HellaswagDataset gives 0-3 (as OpenCompass); a template keyed A-D over it would score
+    every sample wrong in silence. Shown failing first: no warning was logged."""
+    from opencompass.openicl.icl_inferencer.icl_base_inferencer import Sample
+    from opencompass.openicl.icl_inferencer.icl_ppl_inferencer import warn_if_references_are_not_labels
+    samples = [Sample(id=str(i), entry={}, ice='', gold=i % 4) for i in range(5)]
+    warn_if_references_are_not_labels(samples, ['A', 'B', 'C', 'D'])
+    assert 'none of the 5 references' in caplog.text
+    caplog.clear()
+    warn_if_references_are_not_labels(samples, [0, 1, 2, 3])
+    assert caplog.text == ''

@@ -23,6 +23,7 @@ class PPLInferencer(BaseInferencer):
         if not labels:
             raise ConfigError('infer_cfg.prompt_template: PPLInferencer needs a template per '
                               'label (a dict from each label to its template)')
+        warn_if_references_are_not_labels(samples, labels)
         for batch in self.batches(model, samples):
             prompts = [self.build(template, s, output_column, label=lab)
                        for s in batch for lab in labels]
@@ -39,3 +40,18 @@ class PPLInferencer(BaseInferencer):
                     'gold': s.gold,
                 }
             on_done(records)
+
+
+def warn_if_references_are_not_labels(samples: list[Sample], labels: list[Any]) -> None:
+    """Say so when no reference is one of the template's labels: every prediction would be
+    scored wrong (e.g. a template keyed 0-3 over letter labels; OpenCompass's
+    ``HellaswagDataset`` gives 0-3, ``HellaswagDataset_V2`` A-D)."""
+    golds = [str(s.gold).strip() for s in samples if s.gold is not None]
+    keys = {str(label).strip() for label in labels}
+    if golds and not keys.intersection(golds):
+        from ...utils.logging import get_logger
+        get_logger().warning('none of the %d references (e.g. %r) is a label of the PPL template '
+                             '(%s): predictions are template labels, so all would be scored '
+                             'wrong unless a dataset_postprocessor maps the references; check '
+                             'the dataset type and the template keys', len(golds), golds[0],
+                             ', '.join(sorted(keys)))
