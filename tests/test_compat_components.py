@@ -312,3 +312,15 @@ def test_ppl_references_that_are_no_template_label_are_reported(caplog):
     caplog.clear()
     warn_if_references_are_not_labels(samples, [0, 1, 2, 3])
     assert caplog.text == ''
+
+
+def test_huggingface_base_model_loads_and_writes_plain_prompts(tiny_model):
+    from opencompass.models import HuggingFaceBaseModel, HuggingFaceCausalLM
+    model = HuggingFaceBaseModel(path=tiny_model, max_seq_len=None, drop_middle=False,
+                                 max_out_len=4, batch_size=2, torch_threads=1,
+                                 meta_template=dict(round=[dict(role='HUMAN', begin='<U>')]))
+    assert isinstance(model, HuggingFaceCausalLM) and model.max_seq_len == 2048
+    prompt = [{'role': 'HUMAN', 'prompt': 'Q: 1+1?'}, {'role': 'BOT', 'prompt': 'A:'}]
+    assert model.render_prompt(prompt) == 'Q: 1+1?\nA:'  # no meta template, plain lines
+    out = model.generate_from_template([prompt, 'Hello'], max_out_len=3)
+    assert len(out) == 2 and all(isinstance(t, str) for t in out)
