@@ -34,7 +34,7 @@ class BasePartitioner:
         from ..utils.abbr import dataset_abbr, model_abbr
         out_dir = out_dir or self.out_dir
 
-        def output_exists(model: dict, dataset: dict) -> bool:
+        def output_exists(model: dict[str, Any], dataset: dict[str, Any]) -> bool:
             return bool(out_dir) and os.path.exists(
                 os.path.join(str(out_dir), model_abbr(model), f'{dataset_abbr(dataset)}.json'))
 
@@ -53,7 +53,8 @@ class BasePartitioner:
             return {'model_dataset_combinations': combos}
         return {'models': cfg['models'], 'datasets': cfg['datasets']}
 
-    def partition(self, models: list[dict] | None = None, datasets: list[dict] | None = None,
+    def partition(self, models: list[dict[str, Any]] | None = None,
+                  datasets: list[dict[str, Any]] | None = None,
                   work_dir: str = '', stage: str = 'infer', is_done: IsDone | None = None,
                   **oc_args: Any) -> list[dict[str, Any]]:
         if oc_args.get('model_dataset_combinations') is not None:
