@@ -75,11 +75,14 @@ def _late_lookup(registry: Registry, key: str, where: str) -> Any | None:
         if key in registry._members:
             return registry._members[key]
     short = key.rsplit('.', 1)[-1]
-    for package in dict.fromkeys(r.package for r in _ALL if r.package):
+    packages = [p for r in _ALL if r.package for p in (r.package, r.package.rpartition('.')[0])]
+    for package in dict.fromkeys(p for p in packages if p != 'opencompass'):
         module = importlib.import_module(package)
         if short in getattr(module, '__all__', ()):
             obj = getattr(module, short)
             other = next((r for r in _ALL if any(m is obj for m in r._members.values())), None)
+            if other is registry and short == key:  # ours, exported next to the usual package
+                return obj
             if other is not None and other is not registry:
                 raise ConfigError(f"{where}: '{short}' is {_a(other.kind)}, not {_a(registry.kind)}")
     from .utils.opencompass_names import is_opencompass_name, not_supported_message
