@@ -14,9 +14,9 @@ from tabulate import tabulate
 
 from ..registry import SUMMARIZERS
 from ..tasks.outputs import output_file
+from ..utils import logging as oc_logging
 from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import atomic_write_text, read_json
-from ..utils.logging import get_logger
 from ..utils.serialize import fingerprint, short_type
 from .groups import check_group, group_average, group_mode
 from .missing import Missing, MissingExplainer, annotate, token_counts
@@ -36,7 +36,7 @@ class DefaultSummarizer:
         self.dataset_abbrs = dataset_abbrs
         self.summary_groups = list(summary_groups or [])
         self.options = kwargs
-        self.logger = get_logger()
+        self.logger = oc_logging.get_logger()
         if kwargs.get('prompt_db') is not None:
             self.logger.warning('summarizer.prompt_db is deprecated and ignored (OpenCompass too)')
 
