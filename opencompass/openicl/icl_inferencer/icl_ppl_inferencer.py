@@ -55,4 +55,3 @@ class PPLInferencer(BaseInferencer):
                     'gold': s.gold,
                 }
             on_done(records)
-
