@@ -22,6 +22,7 @@ from .groups import check_group, group_average, group_mode
 from .missing import Missing, MissingExplainer, annotate, token_counts
 
 METRIC_PRIORITY = ('accuracy', 'score', 'pass@1', 'humaneval_pass@1', 'bleu', 'rouge1', 'f1')
+get_logger = oc_logging.get_logger  # the name OpenCompass's code (and tests) use here
 NON_METRIC_KEYS = {'num_samples', 'num_failed', 'details', 'error', 'prompt_tokens',
                    'completion_tokens'}
 
@@ -36,7 +37,7 @@ class DefaultSummarizer:
         self.dataset_abbrs = dataset_abbrs
         self.summary_groups = list(summary_groups or [])
         self.options = kwargs
-        self.logger = oc_logging.get_logger()
+        self.logger = get_logger()
         if kwargs.get('prompt_db') is not None:
             self.logger.warning('summarizer.prompt_db is deprecated and ignored (OpenCompass too)')
 
