@@ -123,3 +123,13 @@ def test_validation_reports_a_missing_id_as_a_config_problem(tmp_path, monkeypat
                                        'inferencer': {'type': 'GenInferencer'}}}]}
     with pytest.raises(ConfigError, match=r"datasets\[gsm8k\]\.path: dataset id 'opencompass/gsm8k'"):
         validate(cfg)
+
+
+def test_custom_dataset_relative_path_under_the_cache(cache, tmp_path, monkeypatch):
+    from opencompass.datasets import CustomDataset
+    monkeypatch.chdir(tmp_path)  # no data/ here: only the cache has it
+    ds = CustomDataset(path='data/gsm8k/test.jsonl',
+                       reader_cfg=dict(input_columns=['question'], output_column='answer'))
+    assert len(ds.test) == 6
+    assert CustomDataset.required_files(path='data/gsm8k/test.jsonl') == [
+        os.path.join(cache, 'data/gsm8k/test.jsonl')]
