@@ -57,9 +57,42 @@ class Registry:
             obj = import_dotted(key)
             if obj is not None:
                 return obj
+        late = _late_lookup(self, key, where)  # an alias; or one line for OpenCompass's names
+        if late is not None:
+            return late
         hint = difflib.get_close_matches(key.rsplit('.', 1)[-1], self.known_names(), n=1)
         extra = f"; did you mean '{hint[0]}'?" if hint else ''
         raise ConfigError(f"{where}: unknown {self.kind} type '{key}'{extra}")
+
+
+def _late_lookup(registry: Registry, key: str, where: str) -> Any | None:
+    """After the quick lookups failed: an alias registered when the registry's package was
+    imported; else, for a name that is not ours, a ConfigError saying what it is: one of
+    our components of another kind, or an OpenCompass component this project lacks
+    (one line, no guess). None lets the caller suggest a near-miss of our own names."""
+    if registry.package:
+        importlib.import_module(registry.package)  # registers its aliases
+        if key in registry._members:
+            return registry._members[key]
+    short = key.rsplit('.', 1)[-1]
+    packages = [p for r in _ALL if r.package for p in (r.package, r.package.rpartition('.')[0])]
+    for package in dict.fromkeys(p for p in packages if p != 'opencompass'):
+        module = importlib.import_module(package)
+        if short in getattr(module, '__all__', ()):
+            obj = getattr(module, short)
+            other = next((r for r in _ALL if any(m is obj for m in r._members.values())), None)
+            if other is registry and short == key:  # ours, exported next to the usual package
+                return obj
+            if other is not None and other is not registry:
+                raise ConfigError(f"{where}: '{short}' is {_a(other.kind)}, not {_a(registry.kind)}")
+    from .utils.opencompass_names import is_opencompass_name, not_supported_message
+    if is_opencompass_name(key):
+        raise ConfigError(f'{where}: {not_supported_message(key)}')
+    return None
+
+
+def _a(noun: str) -> str:
+    return ('an ' if noun[:1] in 'aeiou' else 'a ') + noun
 
 
 def import_dotted(path: str) -> Any | None:
@@ -98,8 +131,11 @@ SUMMARIZERS = Registry('summarizer', 'opencompass.summarizers')
 def build(cfg: dict, registry: Registry, where: str = 'type', **extra: Any) -> Any:
     """Instantiate ``cfg['type']`` from ``registry`` with the other keys as arguments."""
     if not isinstance(cfg, dict) or 'type' not in cfg:
-        raise ConfigError(f'{where}: expected a dict with a "type" key, got {cfg!r:.80}')
-    kwargs = {k: v for k, v in cfg.items() if k != 'type'}
+        from .utils.redaction import scrub  # cut after scrubbing: no half secret survives
+        raise ConfigError(f'{where}: expected a dict with a "type" key, got '
+                          f'{scrub(repr(cfg))[:80]}')
+    from .utils.serialize import internalize_secrets  # $OC_SECRET_* references -> values
+    kwargs = internalize_secrets({k: v for k, v in cfg.items() if k != 'type'})
     kwargs.update(extra)
     cls = registry.get(cfg['type'], where=f'{where}.type')
     try:
@@ -108,3 +144,7 @@ def build(cfg: dict, registry: Registry, where: str = 'type', **extra: Any) -> A
         if 'argument' in str(e):
             raise ConfigError(f'{where}: {e}') from e
         raise
+
+
+_ALL = (MODELS, ICL_EVALUATORS, TEXT_POSTPROCESSORS, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS,
+        ICL_INFERENCERS, PARTITIONERS, RUNNERS, TASKS, SUMMARIZERS, LOAD_DATASET)

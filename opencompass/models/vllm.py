@@ -64,7 +64,7 @@ class VLLM(BaseModel):
                           ', '.join(f'{k}={v}' for k, v in sorted(self.engine_args.items())
                                     if k != 'model'))
         self.llm = create_engine(self.engine_args)
-        self.engine_loads = 1
+        self.last_usage: list[dict[str, int]] | None = None  # of the last generate/get_ppl
 
     def close(self) -> None:
         """Stop the engine's processes (the worker calls this before loading another model)."""
@@ -78,19 +78,25 @@ class VLLM(BaseModel):
         return bool(getattr(self.tokenizer, 'add_bos_token', True))
 
     def _tokens(self, text: str, room: int) -> dict[str, Any]:
+        self.tokenizer.truncation_side = 'left'  # as the transformers backend: keep the end
         ids = self.tokenizer(text, add_special_tokens=self.add_bos, truncation=True,
                              max_length=max(1, room))['input_ids']
         return {'prompt_token_ids': list(ids)}
 
-    def _decode(self, output: Any, stop_words: list[str]) -> str:
-        text = self.tokenizer.decode(list(output.outputs[0].token_ids), skip_special_tokens=True)
-        text = truncate_at_stop(str(text), stop_words)
-        return text.split(self.end_str)[0] if self.end_str else text
+    def _decode(self, output: Any, stop_words: list[str]) -> dict[str, Any]:
+        """The record fields of one finished request: prediction and token usage."""
+        ids = list(output.outputs[0].token_ids)
+        text = str(self.tokenizer.decode(ids, skip_special_tokens=True))
+        text = truncate_at_stop(text, stop_words)
+        ends = {self.tokenizer.pad_token_id, self.tokenizer.eos_token_id}
+        return {'prediction': text.split(self.end_str)[0] if self.end_str else text,
+                'usage': {'prompt_tokens': len(output.prompt_token_ids or []),
+                          'completion_tokens': sum(int(t) not in ends for t in ids)}}
 
     # -- generation ----------------------------------------------------------------
-    def generate_iter(self, inputs: list[str], max_out_len: int,
-                      stop_words: list[str] | None = None) -> Iterator[list[tuple[int, str]]]:
-        """Bursts of ``(input index, generated text)`` as the engine finishes them."""
+    def generate_iter(self, inputs: list[str], max_out_len: int, stop_words: list[str] | None = None
+                      ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        """Bursts of ``(input index, {'prediction', 'usage'})`` as the engine finishes them."""
         stops = list(stop_words or [])
         kwargs = {'max_tokens': max_out_len, **sampling_kwargs(self.generation_kwargs)}
         if stops:
@@ -103,36 +109,41 @@ class VLLM(BaseModel):
 
     def generate(self, inputs: list[str], max_out_len: int,
                  stop_words: list[str] | None = None) -> list[str]:
-        found: dict[int, str] = {}
+        found: dict[int, dict[str, Any]] = {}
         for burst in self.generate_iter(inputs, max_out_len, stop_words):
             found.update(burst)
-        return [found[i] for i in range(len(inputs))]
+        self.last_usage = [found[i]['usage'] for i in range(len(inputs))]
+        return [str(found[i]['prediction']) for i in range(len(inputs))]
 
     def generate_iter_from_template(self, prompts: list[Prompt], max_out_len: int,
                                     stopping_criteria: list[str] | None = None
-                                    ) -> Iterator[list[tuple[int, str]]]:
-        """What ``GenInferencer`` streams: every prompt at once, finished ones as they come."""
+                                    ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        """What ``GenInferencer`` streams: every prompt at once, finished ones as they come
+        (each output a dict of record fields, as API models give)."""
         rendered = [self.render_prompt(p, gen=True) for p in prompts]
         stops = list(dict.fromkeys(self.stop_words + list(stopping_criteria or [])))
         return self.generate_iter(rendered, max_out_len, stops)
 
     # -- loglikelihood -------------------------------------------------------------
-    def get_ppl_iter(self, inputs: list[str]) -> Iterator[list[tuple[int, float]]]:
-        """Bursts of ``(input index, mean token loss)``; the loss is HuggingFaceCausalLM's."""
+    def get_ppl_iter(self, inputs: list[str]) -> Iterator[list[tuple[int, float, dict[str, int]]]]:
+        """Bursts of ``(input index, mean token loss, usage)``; the loss is HuggingFaceCausalLM's."""
         params = make_sampling_params({'max_tokens': 1, 'prompt_logprobs': 0, 'temperature': 0.0})
         # the engine must also fit the one token it generates after the prompt
         prompts = [self._tokens(text, self.max_seq_len - 1) for text in inputs]
         for burst in stream(self.llm, prompts, params, self.lora_request):
-            yield [(i, mean_loss(prompts[i]['prompt_token_ids'], out.prompt_logprobs))
+            yield [(i, mean_loss(prompts[i]['prompt_token_ids'], out.prompt_logprobs),
+                    {'prompt_tokens': len(prompts[i]['prompt_token_ids']), 'completion_tokens': 0})
                    for i, out in burst]
 
     def get_ppl(self, inputs: list[str]) -> list[float]:
-        found: dict[int, float] = {}
+        found: dict[int, tuple[float, dict[str, int]]] = {}
         for burst in self.get_ppl_iter(inputs):
-            found.update(burst)
-        return [found[i] for i in range(len(inputs))]
+            found.update({i: (loss, used) for i, loss, used in burst})
+        self.last_usage = [found[i][1] for i in range(len(inputs))]
+        return [found[i][0] for i in range(len(inputs))]
 
-    def get_ppl_iter_from_template(self, prompts: list[Prompt]) -> Iterator[list[tuple[int, float]]]:
+    def get_ppl_iter_from_template(self, prompts: list[Prompt]
+                                   ) -> Iterator[list[tuple[int, float, dict[str, int]]]]:
         """What ``PPLInferencer`` streams: every label prompt at once."""
         return self.get_ppl_iter([self.render_prompt(p, gen=False) for p in prompts])
 
