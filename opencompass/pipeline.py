@@ -200,8 +200,8 @@ class Pipeline:
             if not tasks:
                 continue
             print(plan_table(tasks))
-            for i, t in enumerate(tasks, 1):
-                print(f'  #{i} {t.short_name}\n      $ {runner.describe(t)}')
+            for i, (t, line) in enumerate(zip(tasks, runner.describe_all(tasks)), 1):
+                print(f'  #{i} {t.short_name}\n      $ {line}')
         return 0
 
     def _notify_launch(self, stage: str | None, n_tasks: int) -> None:
