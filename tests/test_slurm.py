@@ -58,6 +58,30 @@ def test_golden_srun_line_vendor_srun(slurm, monkeypatch):
     assert argv[:3] == ['srun', '--quotatype=auto', '--gres=gpu:1']
 
 
+def test_golden_grouped_job_line(slurm):
+    """Parts of one model share one job: one srun line running ``--batch LIST``.
+
+    Shown failing before grouping existed: each part got its own line (``describe``)."""
+    tasks = [OpenICLInferTask({'models': [{'abbr': 'm', 'path': 'x',
+                                           'run_cfg': {'num_gpus': 1}}],
+                               'datasets': [[{'abbr': f'ds_{i}'}]], 'work_dir': RUN_DIR})
+             for i in range(3)]
+    other = _task('n', num_gpus=0)
+    runner = _runner(partition='gpu', qos='high', extra_command='--exclusive', tasks_per_job=3)
+    name = f'{PREFIX}-infer-m.ds_0-x3'
+    job = (f'srun -p gpu --qos=high --gres=gpu:1 --exclusive -N1 -u -J {name} '
+           f'{shlex.quote(sys.executable)} -m opencompass.tasks --batch '
+           f'{RUN_DIR}/tasks/infer/jobs/{name}.1.json')
+    assert runner.describe_all([*tasks, other]) == [
+        f'{job}   # part 1/3 of this job', f'{job}   # part 2/3 of this job',
+        f'{job}   # part 3/3 of this job',
+        f'srun -p gpu --qos=high --exclusive -N1 -u -J {PREFIX}-infer-n.ds_1 '
+        f'{shlex.quote(sys.executable)} -m opencompass.tasks {RUN_DIR}/tasks/infer/n.ds_1.json']
+    # default: groups sized to keep max_num_workers jobs busy; 1 = a job per task
+    assert [len(g) for g in _runner(max_num_workers=2).groups([*tasks, other])] == [2, 1, 1]
+    assert [len(g) for g in _runner(tasks_per_job=1).groups(tasks)] == [1, 1, 1]
+
+
 def test_job_names_are_safe_unique_and_bounded():
     a = sc.job_name('/w/20260101_000000', 'infer', 'm.d')
     b = sc.job_name('/other/20260101_000000', 'infer', 'm.d')
