@@ -33,6 +33,7 @@ class SizePartitioner(BasePartitioner):
         self.max_task_size = max_task_size
         self.gen_task_coef = gen_task_coef
         self.strategy = strategy
+        self._parts: dict[int, tuple[dict, list[dict]]] = {}
 
     def factor(self, dataset: dict) -> int:
         infer_cfg = dataset.get('infer_cfg', {})
@@ -52,21 +53,29 @@ class SizePartitioner(BasePartitioner):
     def expand(self, model: dict, datasets: list[dict], stage: str) -> list[dict]:
         if stage != 'infer':
             return super().expand(model, datasets, stage)
+        out: list[dict] = []
+        for dataset in datasets:  # the same parts for every model: split each entry once
+            hit = self._parts.get(id(dataset))
+            if hit is None or hit[0] is not dataset:
+                hit = self._parts[id(dataset)] = (dataset, self._split(dataset))
+            out += hit[1]
+        return out
+
+    def _split(self, dataset: dict) -> list[dict]:
+        """``[dataset]``, or its parts when it costs more than ``max_task_size``."""
+        size = estimate_size(dataset)
+        factor = self.factor(dataset)
+        if size * factor <= self.max_task_size:
+            return [dataset]
+        step = max(1, self.max_task_size // factor)
+        base = dataset_abbr(dataset)
         out = []
-        for dataset in datasets:
-            size = estimate_size(dataset)
-            factor = self.factor(dataset)
-            if size * factor <= self.max_task_size:
-                out.append(copy.deepcopy(dataset))
-                continue
-            step = max(1, self.max_task_size // factor)
-            base = dataset_abbr(dataset)
-            for i in range(math.ceil(size / step)):
-                part = copy.deepcopy(dataset)
-                part['abbr'] = f'{base}_{i}'
-                part['base_abbr'] = base
-                part['part'] = [i * step, min(size, (i + 1) * step)]
-                out.append(part)
+        for i in range(math.ceil(size / step)):
+            part = copy.deepcopy(dataset)
+            part['abbr'] = f'{base}_{i}'
+            part['base_abbr'] = base
+            part['part'] = [i * step, min(size, (i + 1) * step)]
+            out.append(part)
         return out
 
     def group(self, datasets: list[dict]) -> list[list[dict]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import Any
 
 from ..datasets.build import loader_args
 from ..utils.serialize import fingerprint
@@ -56,36 +57,68 @@ def file_digest(path: str) -> str:
 
 
 def data_files_digest(dataset_cfg: dict) -> str:
-    """A digest of the files the dataset's loader reads (``required_files``), if it says."""
+    """A digest of the files the dataset's loader reads (``required_files``), if it says.
+
+    Which files is config-only (kept per entry); their bytes are checked on every call
+    (``file_digest`` re-hashes a file whose size or mtime changed)."""
+    files = _required_files(dataset_cfg)
+    return fingerprint([(os.path.basename(f), file_digest(f)) for f in files])
+
+
+_files_memo: dict[int, tuple[object, list[str]]] = {}
+
+
+def _required_files(dataset_cfg: dict) -> list[str]:
+    hit = _files_memo.get(id(dataset_cfg))
+    if hit is not None and hit[0] is dataset_cfg:
+        return hit[1]
     from ..registry import LOAD_DATASET
     loader = loader_args(dataset_cfg)
     try:
         cls = LOAD_DATASET.get(loader.get('type'))
-        files = getattr(cls, 'required_files', lambda **_: [])(**loader)
+        files = list(getattr(cls, 'required_files', lambda **_: [])(**loader))
     except Exception:  # noqa: BLE001 - validation reports bad loaders; hash what we can
         files = []
-    return fingerprint([(os.path.basename(f), file_digest(f)) for f in files])
+    _files_memo[id(dataset_cfg)] = (dataset_cfg, files)
+    return files
 
 
 def _loader_args(dataset_cfg: dict) -> str:
     return fingerprint(loader_args(dataset_cfg))
 
 
-def infer_components(model_cfg: dict, dataset_cfg: dict,
-                     with_part: bool = True) -> dict[str, str]:
-    """``{component: hash}`` of everything that decides a prediction file."""
+# Planning checks every (model, dataset) pair; the components of one model or one dataset
+# entry are the same for every pair it is in, so each is hashed once per entry object.
+# Configs are read-only once planned (partitioners share entries instead of copying them);
+# the cache holds the entry itself, so an id is never reused for another object.
+_memo: dict[tuple[str, int], tuple[object, dict[str, str]]] = {}
+
+
+def _once(kind: str, obj: dict, compute: Any) -> dict[str, str]:
+    key = (kind, id(obj))
+    hit = _memo.get(key)
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    value: dict[str, str] = compute(obj)
+    _memo[key] = (obj, value)
+    return value
+
+
+def _model_components(model_cfg: dict) -> dict[str, str]:
     model = {k: v for k, v in model_cfg.items()
              if k not in MODEL_KEYS_IGNORED and k not in GENERATION_KEYS}
     generation = {k: model_cfg.get(k) for k in GENERATION_KEYS}
+    return {'model': fingerprint(model), 'generation': fingerprint(generation)}
+
+
+def _dataset_infer_components(dataset_cfg: dict) -> dict[str, str]:
     infer = dict(dataset_cfg.get('infer_cfg') or {})
     inferencer = {k: v for k, v in dict(infer.pop('inferencer', None) or
                                         {'type': 'GenInferencer'}).items()
                   if k not in INFERENCER_KEYS_IGNORED}
     parts = {
-        'model': fingerprint(model),
-        'generation': fingerprint(generation),
         'dataset': _loader_args(dataset_cfg),
-        'data_files': data_files_digest(dataset_cfg),
+        'data_files': '',   # filled per call: the files' bytes may change
         'reader_cfg': fingerprint(dataset_cfg.get('reader_cfg') or {}),
         'prompt_template': fingerprint(infer.pop('prompt_template', None)),
         'ice_template': fingerprint(infer.pop('ice_template', None)),
@@ -93,13 +126,23 @@ def infer_components(model_cfg: dict, dataset_cfg: dict,
         'inferencer': fingerprint(inferencer),
         'infer_cfg': fingerprint(infer),
     }
-    if with_part and dataset_cfg.get('part') is not None:  # a whole dataset has no part
+    if dataset_cfg.get('part') is not None:  # a whole dataset has no part
         parts['part'] = fingerprint(dataset_cfg['part'])
     return parts
 
 
-def eval_components(dataset_cfg: dict, prediction_digests: list[str]) -> dict[str, str]:
-    """``{component: hash}`` of everything that decides a result file."""
+def infer_components(model_cfg: dict, dataset_cfg: dict,
+                     with_part: bool = True) -> dict[str, str]:
+    """``{component: hash}`` of everything that decides a prediction file."""
+    parts = {**_once('model', model_cfg, _model_components),
+             **_once('infer', dataset_cfg, _dataset_infer_components)}
+    parts['data_files'] = data_files_digest(dataset_cfg)
+    if not with_part:
+        parts.pop('part', None)
+    return parts
+
+
+def _dataset_eval_components(dataset_cfg: dict) -> dict[str, str]:
     ev = dict(dataset_cfg.get('eval_cfg') or {})
     return {
         'evaluator': fingerprint(ev.pop('evaluator', None) or {'type': 'AccEvaluator'}),
@@ -108,9 +151,15 @@ def eval_components(dataset_cfg: dict, prediction_digests: list[str]) -> dict[st
         'eval_cfg': fingerprint(ev),
         'reader_cfg': fingerprint(dataset_cfg.get('reader_cfg') or {}),
         'dataset': _loader_args(dataset_cfg),
-        'data_files': data_files_digest(dataset_cfg),
-        'predictions': fingerprint(prediction_digests),
+        'data_files': '',   # filled per call: the files' bytes may change
     }
+
+
+def eval_components(dataset_cfg: dict, prediction_digests: list[str]) -> dict[str, str]:
+    """``{component: hash}`` of everything that decides a result file."""
+    return {**_once('eval', dataset_cfg, _dataset_eval_components),
+            'data_files': data_files_digest(dataset_cfg),
+            'predictions': fingerprint(prediction_digests)}
 
 
 def combine(components: dict[str, str]) -> str:
