@@ -33,7 +33,8 @@ class SizePartitioner(BasePartitioner):
         self.max_task_size = max_task_size
         self.gen_task_coef = gen_task_coef
         self.strategy = strategy
-        self._parts: dict[int, tuple[dict, list[dict]]] = {}
+        self._parts: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        self._sizes: dict[int, tuple[dict[str, Any], int]] = {}
 
     def factor(self, dataset: dict) -> int:
         infer_cfg = dataset.get('infer_cfg', {})
@@ -48,7 +49,14 @@ class SizePartitioner(BasePartitioner):
     def cost(self, dataset: dict) -> int:
         if 'part' in dataset:
             return (dataset['part'][1] - dataset['part'][0]) * self.factor(dataset)
-        return estimate_size(dataset) * self.factor(dataset)
+        return self._size(dataset) * self.factor(dataset)
+
+    def _size(self, dataset: dict[str, Any]) -> int:
+        """Rows of a dataset entry, counted once per entry (not once per model)."""
+        hit = self._sizes.get(id(dataset))
+        if hit is None or hit[0] is not dataset:
+            hit = self._sizes[id(dataset)] = (dataset, estimate_size(dataset))
+        return hit[1]
 
     def expand(self, model: dict, datasets: list[dict], stage: str) -> list[dict]:
         if stage != 'infer':
@@ -61,9 +69,9 @@ class SizePartitioner(BasePartitioner):
             out += hit[1]
         return out
 
-    def _split(self, dataset: dict) -> list[dict]:
+    def _split(self, dataset: dict[str, Any]) -> list[dict[str, Any]]:
         """``[dataset]``, or its parts when it costs more than ``max_task_size``."""
-        size = estimate_size(dataset)
+        size = self._size(dataset)
         factor = self.factor(dataset)
         if size * factor <= self.max_task_size:
             return [dataset]

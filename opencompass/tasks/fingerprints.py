@@ -12,7 +12,10 @@ it component by component.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..datasets.build import loader_args
@@ -59,28 +62,28 @@ def file_digest(path: str) -> str:
 def data_files_digest(dataset_cfg: dict) -> str:
     """A digest of the files the dataset's loader reads (``required_files``), if it says.
 
-    Which files is config-only (kept per entry); their bytes are checked on every call
-    (``file_digest`` re-hashes a file whose size or mtime changed)."""
+    Their bytes are checked on every call (``file_digest`` re-hashes a file whose size or
+    mtime changed), except within one ``planning_cache()``."""
+    return str(_once('data_files', dataset_cfg, _files_digest))
+
+
+def _files_digest(dataset_cfg: dict) -> str:
     files = _required_files(dataset_cfg)
     return fingerprint([(os.path.basename(f), file_digest(f)) for f in files])
 
 
-_files_memo: dict[int, tuple[object, list[str]]] = {}
-
-
 def _required_files(dataset_cfg: dict) -> list[str]:
-    hit = _files_memo.get(id(dataset_cfg))
-    if hit is not None and hit[0] is dataset_cfg:
-        return hit[1]
+    return list(_once('files', dataset_cfg, _loader_files))
+
+
+def _loader_files(dataset_cfg: dict) -> list[str]:
     from ..registry import LOAD_DATASET
     loader = loader_args(dataset_cfg)
     try:
         cls = LOAD_DATASET.get(loader.get('type'))
-        files = list(getattr(cls, 'required_files', lambda **_: [])(**loader))
+        return list(getattr(cls, 'required_files', lambda **_: [])(**loader))
     except Exception:  # noqa: BLE001 - validation reports bad loaders; hash what we can
-        files = []
-    _files_memo[id(dataset_cfg)] = (dataset_cfg, files)
-    return files
+        return []
 
 
 def _loader_args(dataset_cfg: dict) -> str:
@@ -88,18 +91,32 @@ def _loader_args(dataset_cfg: dict) -> str:
 
 
 # Planning checks every (model, dataset) pair; the components of one model or one dataset
-# entry are the same for every pair it is in, so each is hashed once per entry object.
-# Configs are read-only once planned (partitioners share entries instead of copying them);
-# the cache holds the entry itself, so an id is never reused for another object.
-_memo: dict[tuple[str, int], tuple[object, dict[str, str]]] = {}
+# entry are the same for every pair it is in. Inside ``planning_cache()`` (the pipeline
+# plans a stage in one, while nothing changes the configs) each is hashed once per entry
+# object; the cache holds the entry itself, so an id is never reused for another object.
+_memo: dict[tuple[str, int], tuple[object, Any]] | None = None
 
 
-def _once(kind: str, obj: dict, compute: Any) -> dict[str, str]:
+@contextmanager
+def planning_cache() -> Iterator[None]:
+    """Hash each model and dataset entry's components once while this is open."""
+    global _memo
+    outer = _memo
+    _memo = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _memo = outer
+
+
+def _once(kind: str, obj: dict, compute: Callable[[dict], Any]) -> Any:
+    if _memo is None:
+        return compute(obj)
     key = (kind, id(obj))
     hit = _memo.get(key)
     if hit is not None and hit[0] is obj:
         return hit[1]
-    value: dict[str, str] = compute(obj)
+    value = compute(obj)
     _memo[key] = (obj, value)
     return value
 
@@ -134,8 +151,8 @@ def _dataset_infer_components(dataset_cfg: dict) -> dict[str, str]:
 def infer_components(model_cfg: dict, dataset_cfg: dict,
                      with_part: bool = True) -> dict[str, str]:
     """``{component: hash}`` of everything that decides a prediction file."""
-    parts = {**_once('model', model_cfg, _model_components),
-             **_once('infer', dataset_cfg, _dataset_infer_components)}
+    parts: dict[str, str] = {**_once('model', model_cfg, _model_components),
+                             **_once('infer', dataset_cfg, _dataset_infer_components)}
     parts['data_files'] = data_files_digest(dataset_cfg)
     if not with_part:
         parts.pop('part', None)
@@ -163,8 +180,12 @@ def eval_components(dataset_cfg: dict, prediction_digests: list[str]) -> dict[st
 
 
 def combine(components: dict[str, str]) -> str:
-    """The one fingerprint of a set of components."""
-    return fingerprint(sorted(components.items()))
+    """The one fingerprint of a set of components (``fingerprint(sorted(items))``)."""
+    items = sorted(components.items())
+    if all(type(v) is str for _, v in items):  # always, from this module: skip to_plain
+        blob = json.dumps([items], sort_keys=True, ensure_ascii=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return fingerprint(items)
 
 
 def changed(old: dict[str, str] | None, new: dict[str, str]) -> list[str]:
