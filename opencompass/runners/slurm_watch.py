@@ -128,14 +128,14 @@ class SlurmJob:
         code = self.returncode
         if self.lost:
             return 'LOST'
-        if self.job_id is not None:
+        if code == 0:
+            return 'COMPLETED'
+        if self.job_id is not None:   # one scontrol call, only for a job that failed
             state = sc.show_job_state(self.job_id)
             if state in sc.FINAL_STATES:
                 return state
             if self.state in sc.FINAL_STATES:
                 return self.state
-        if code == 0:
-            return 'COMPLETED'
         return 'CANCELLED' if code in CANCELLED_CODES else 'FAILED'
 
     def record(self, **extra: Any) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def file_digest(path: str) -> str:
     return _file_cache[key]
 
 
-def data_files_digest(dataset_cfg: dict) -> str:
+def data_files_digest(dataset_cfg: dict[str, Any]) -> str:
     """A digest of the files the dataset's loader reads (``required_files``), if it says.
 
     Their bytes are checked on every call (``file_digest`` re-hashes a file whose size or
@@ -67,16 +67,16 @@ def data_files_digest(dataset_cfg: dict) -> str:
     return str(_once('data_files', dataset_cfg, _files_digest))
 
 
-def _files_digest(dataset_cfg: dict) -> str:
+def _files_digest(dataset_cfg: dict[str, Any]) -> str:
     files = _required_files(dataset_cfg)
     return fingerprint([(os.path.basename(f), file_digest(f)) for f in files])
 
 
-def _required_files(dataset_cfg: dict) -> list[str]:
+def _required_files(dataset_cfg: dict[str, Any]) -> list[str]:
     return list(_once('files', dataset_cfg, _loader_files))
 
 
-def _loader_files(dataset_cfg: dict) -> list[str]:
+def _loader_files(dataset_cfg: dict[str, Any]) -> list[str]:
     from ..registry import LOAD_DATASET
     loader = loader_args(dataset_cfg)
     try:
@@ -86,7 +86,7 @@ def _loader_files(dataset_cfg: dict) -> list[str]:
         return []
 
 
-def _loader_args(dataset_cfg: dict) -> str:
+def _loader_args(dataset_cfg: dict[str, Any]) -> str:
     return fingerprint(loader_args(dataset_cfg))
 
 
@@ -109,7 +109,7 @@ def planning_cache() -> Iterator[None]:
         _memo = outer
 
 
-def _once(kind: str, obj: dict, compute: Callable[[dict], Any]) -> Any:
+def _once(kind: str, obj: dict[str, Any], compute: Callable[[dict[str, Any]], Any]) -> Any:
     if _memo is None:
         return compute(obj)
     key = (kind, id(obj))
@@ -121,14 +121,14 @@ def _once(kind: str, obj: dict, compute: Callable[[dict], Any]) -> Any:
     return value
 
 
-def _model_components(model_cfg: dict) -> dict[str, str]:
+def _model_components(model_cfg: dict[str, Any]) -> dict[str, str]:
     model = {k: v for k, v in model_cfg.items()
              if k not in MODEL_KEYS_IGNORED and k not in GENERATION_KEYS}
     generation = {k: model_cfg.get(k) for k in GENERATION_KEYS}
     return {'model': fingerprint(model), 'generation': fingerprint(generation)}
 
 
-def _dataset_infer_components(dataset_cfg: dict) -> dict[str, str]:
+def _dataset_infer_components(dataset_cfg: dict[str, Any]) -> dict[str, str]:
     infer = dict(dataset_cfg.get('infer_cfg') or {})
     inferencer = {k: v for k, v in dict(infer.pop('inferencer', None) or
                                         {'type': 'GenInferencer'}).items()
@@ -148,7 +148,7 @@ def _dataset_infer_components(dataset_cfg: dict) -> dict[str, str]:
     return parts
 
 
-def infer_components(model_cfg: dict, dataset_cfg: dict,
+def infer_components(model_cfg: dict[str, Any], dataset_cfg: dict[str, Any],
                      with_part: bool = True) -> dict[str, str]:
     """``{component: hash}`` of everything that decides a prediction file."""
     parts: dict[str, str] = {**_once('model', model_cfg, _model_components),
@@ -159,7 +159,7 @@ def infer_components(model_cfg: dict, dataset_cfg: dict,
     return parts
 
 
-def _dataset_eval_components(dataset_cfg: dict) -> dict[str, str]:
+def _dataset_eval_components(dataset_cfg: dict[str, Any]) -> dict[str, str]:
     ev = dict(dataset_cfg.get('eval_cfg') or {})
     return {
         'evaluator': fingerprint(ev.pop('evaluator', None) or {'type': 'AccEvaluator'}),
@@ -172,7 +172,7 @@ def _dataset_eval_components(dataset_cfg: dict) -> dict[str, str]:
     }
 
 
-def eval_components(dataset_cfg: dict, prediction_digests: list[str]) -> dict[str, str]:
+def eval_components(dataset_cfg: dict[str, Any], prediction_digests: list[str]) -> dict[str, str]:
     """``{component: hash}`` of everything that decides a result file."""
     return {**_once('eval', dataset_cfg, _dataset_eval_components),
             'data_files': data_files_digest(dataset_cfg),
