@@ -3,7 +3,8 @@ real one-node cluster (../shared/slurm).
 
 Shown failing before the feature: with ``tasks_per_job=1`` (one job per part, the old
 behaviour) the first test counts 5 loads and 5 jobs instead of 1; the second test's
-``scancel`` then resubmits one job per part, not one job with the unfinished parts.
+``scancel`` then resubmits one job per part, not one job with the unfinished parts, and
+the sequential runner's journal lists 10 jobs, not 2.
 """
 from __future__ import annotations
 
@@ -178,3 +179,59 @@ def test_watcher_tracks_all_jobs_with_one_squeue_per_tick(slurm, tmp_path):
             job.wait(120)
     assert jobs[0].final_state() == 'CANCELLED'
     assert [j.final_state() for j in jobs[1:]] == ['COMPLETED', 'COMPLETED']
+
+
+def test_sequential_runner_groups_parts_too(slurm, tmp_path, tiny_model):
+    """SlurmSequentialRunner: one job per model (5 parts each), at most one job pending."""
+    models = [model_entry(tiny_model, 'sa'), model_entry(tiny_model, 'sb')]
+    cfg = write_config(str(tmp_path / 'cfg.py'), models, arith_15(tmp_path),
+                       infer=split_infer('SlurmSequentialRunner', tasks_per_job=PARTS))
+    work = str(tmp_path / 'out')
+    proc = start_cli(cfg, '-w', work, '-p', 'debug', '-m', 'infer', env=slurm.env)
+    most_pending, seen = 0, set()
+    try:
+        prefix = run_prefix(wait_for_run_dir(work))
+        while proc.poll() is None:
+            jobs = slurm.squeue(prefix)
+            seen.update(name for _, name, _ in jobs)
+            most_pending = max(most_pending, sum(1 for *_, s in jobs if s == 'PENDING'))
+            time.sleep(0.1)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert most_pending <= 1
+    run = only_run(work)
+    jobs = jobs_journal(run)
+    assert len(jobs) == 2 and all(len(j['parts']) == PARTS for j in jobs)
+    assert {j['state'] for j in jobs} == {'COMPLETED'}
+    for abbr in ('sa', 'sb'):
+        text = ''.join(part_logs(run, abbr).values())
+        assert text.count(f'loading model {abbr}') == 1
+        paths = glob.glob(os.path.join(run, 'predictions', abbr, '*.json'))
+        assert sum(len(read_json(p)) for p in paths) == 15
+
+
+def test_interrupt_cancels_a_grouped_job(slurm, tmp_path, tiny_model):
+    """Ctrl-C while a 5-part job runs: exit 130, the job is cancelled, no part is left
+    running or queued."""
+    model = probe(tiny_model, 'held', hold=120)
+    cfg = write_config(str(tmp_path / 'cfg.py'), [model], arith_15(tmp_path),
+                       infer=split_infer('SlurmRunner', tasks_per_job=PARTS, retry=0))
+    work = str(tmp_path / 'out')
+    proc = start_cli(cfg, '-w', work, '-p', 'debug', '-m', 'infer', env=slurm.env)
+    try:
+        run = wait_for_run_dir(work)
+        prefix = run_prefix(run)
+        slurm.wait_for_job(prefix)
+        proc.send_signal(2)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert 'Traceback' not in err
+    deadline = time.time() + 5
+    while slurm.squeue(prefix) and time.time() < deadline:
+        time.sleep(0.2)
+    assert slurm.squeue(prefix) == []
+    assert [j['state'] for j in jobs_journal(run)] == ['CANCELLED']
