@@ -160,16 +160,20 @@ def main() -> None:
                                                         os.path.join(ROOT, '.cache')),
                     help='where the 100,000 files go (default .cache/: /tmp can be slow)')
     ap.add_argument('--keep', action='store_true', help='keep the scratch directory')
+    ap.add_argument('--reuse', metavar='DIR', help='a directory kept by --keep: skip writing '
+                    'the inputs and the done run (-r is then not the first one)')
     args = ap.parse_args()
     pairs = args.models * args.datasets
     os.makedirs(args.scratch, exist_ok=True)
-    root = tempfile.mkdtemp(prefix='oc-scale-', dir=args.scratch)
+    root = args.reuse or tempfile.mkdtemp(prefix='oc-scale-', dir=args.scratch)
+    args.keep = args.keep or bool(args.reuse)
     env = {**os.environ, 'PYTHONPATH': os.pathsep.join([BENCH, ROOT])}
     env.pop('CUDA_VISIBLE_DEVICES', None)
     run_py = [sys.executable, os.path.join(ROOT, 'run.py')]
     rows: list[tuple[str, float, str, str]] = []
     try:
-        cfg = write_inputs(root, args.models, args.datasets, args.rows)
+        cfg = os.path.join(root, 'scale_cfg.py') if args.reuse else \
+            write_inputs(root, args.models, args.datasets, args.rows)
         work = os.path.join(root, 'work')
         prof = (lambda name: os.path.join(args.profile, name)) if args.profile else \
             (lambda name: None)
@@ -183,7 +187,8 @@ def main() -> None:
               f'tasks), peak RSS {dry["rss_mb"]:.0f} MiB, load average '
               f'{os.getloadavg()[0]:.2f}', flush=True)
         t0 = time.perf_counter()
-        written = write_done_run(cfg, os.path.join(work, '20260101_000000'))
+        written = pairs if args.reuse else \
+            write_done_run(cfg, os.path.join(work, '20260101_000000'))
         fill = time.perf_counter() - t0
         print(f'{written} done pairs written in {fill:.1f} s', flush=True)
         again = timed_child([*run_py, cfg, '-w', work, '-r'], env, prof('reuse.prof'))
