@@ -168,3 +168,39 @@ def test_no_srun_or_no_cluster_is_one_clear_error(slurm, tmp_path, tiny_model, d
     assert down.returncode != 0
     assert 'error: Slurm: cannot reach the cluster (sinfo: ' in down.stderr, down.stderr
     assert 'Unable to contact slurm controller' in down.stderr
+
+
+def test_slurm_end_states_are_resubmitted_and_lost_jobs_stopped(tmp_path):
+    """TIMEOUT / NODE_FAIL / PREEMPTED are retried (never a user error, even with srun exit 1);
+    a job squeue stops listing is given up on: its srun is stopped, the job counts as LOST.
+    (Shown failing before: srun exit 1 of a timed-out job was taken for a user error.)"""
+    from opencompass.runners.base import USER_ERROR
+    from opencompass.runners.progress import TaskProgress
+    from opencompass.runners.slurm_watch import SlurmJob, job_failure
+
+    task = _task(num_gpus=0)
+    runner = _runner(retry=2)
+    progress = TaskProgress([task], stream=open(os.devnull, 'w'))
+    for state, word in (('TIMEOUT', 'time limit'), ('NODE_FAIL', 'lost its node'),
+                        ('PREEMPTED', 'preempted'), ('CANCELLED', 'cancelled')):
+        job = SlurmJob('j', ['srun'])
+        job.returncode, job.state = 1, state
+        code, error = job_failure(job)
+        assert code != USER_ERROR and word in error and state in error
+        status = runner._judge(task, job, str(tmp_path / 'log'))
+        assert status.returncode == code
+        assert runner.settle(task, status, 1, 3, progress) is False   # resubmitted
+    done = SlurmJob('j', ['srun'])
+    done.returncode, done.state = 1, 'FAILED'
+    assert job_failure(done) is None                                 # a plain failure
+
+    lost = SlurmJob('oc-x-lost', ['sleep', '60'])
+    with open(os.devnull, 'w') as devnull:
+        lost.submit(devnull, dict(os.environ))
+    claimed: set[int] = set()
+    lost.observe([sc.JobRow(41, 'oc-x-lost', 'RUNNING')], claimed, 3, 30.0)
+    assert lost.job_id == 41 and lost.state == 'RUNNING' and claimed == {41}
+    for _ in range(3):
+        lost.observe([], claimed, 3, 30.0)
+    assert lost.wait(30) is not None and lost.state == 'LOST'
+    assert lost.final_state() == 'LOST' and 'no longer listed' in job_failure(lost)[1]
