@@ -182,8 +182,11 @@ def eval_components(dataset_cfg: dict[str, Any], prediction_digests: list[str]) 
 def combine(components: dict[str, str]) -> str:
     """The one fingerprint of a set of components (``fingerprint(sorted(items))``)."""
     items = sorted(components.items())
-    if all(type(k) is str and type(v) is str and _PLAIN.match(k) and _PLAIN.match(v)
-           for k, v in items):  # names and hex digests: the bytes json.dumps would write
+    try:
+        flat = ''.join([k + v for k, v in items])
+    except TypeError:   # not all strings
+        flat = '"'
+    if _PLAIN.match(flat):  # names and hex digests: the bytes json.dumps would write
         blob = '[[' + ', '.join(f'["{k}", "{v}"]' for k, v in items) + ']]'
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
     return fingerprint(items)
