@@ -269,9 +269,10 @@ class SlurmRunner(BaseRunner):
                 log.flush()
                 ok = self._submit_and_wait(job, log, sc.job_env(pending[0].num_gpus), progress,
                                            watch.tick)
-            if ok:
+            extra: dict[str, Any] = {}
+            if ok:   # the job ran (not refused because the run is being cancelled)
                 watch.tick()
-            extra = self._journal(job, pending, watch.started_at)
+                extra = self._journal(job, pending, watch.started_at)
             for t in pending:
                 f = t.task_file()
                 if f in final:
