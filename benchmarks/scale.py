@@ -99,7 +99,10 @@ def write_done_run(cfg_path: str, run_dir: str) -> int:
     outputs.atomic_write_json = lambda path, data: plain_write(  # type: ignore[assignment]
         path, json.dumps(data, ensure_ascii=False, indent=2))
     try:
-        with planning_cache():
+        from opencompass.tasks.fingerprints import saved_digests
+        # the eval planning of a finished run has left status/file_digests.json behind
+        with planning_cache(), saved_digests(os.path.join(run_dir, 'status',
+                                                          'file_digests.json')):
             return _write_pairs(cfg, run_dir)
     finally:
         outputs.atomic_write_text, outputs.atomic_write_json = saved

@@ -127,8 +127,9 @@ class Pipeline:
         partitioner = build(section['partitioner'], PARTITIONERS, where=f'{stage}.partitioner')
         runner = build(section['runner'], RUNNERS, where=f'{stage}.runner')
         is_done = None if self.args.force else self.done_check(stage)
-        from .tasks.fingerprints import planning_cache
-        with planning_cache():  # configs are not changed while planning: hash each entry once
+        from .tasks.fingerprints import planning_cache, saved_digests
+        digests = os.path.join(self.run_dir, 'status', 'file_digests.json')
+        with planning_cache(), saved_digests(digests, save=not getattr(self.args, 'dry_run', False)):
             task_cfgs = partitioner.partition(self.cfg['models'], self.cfg['datasets'],
                                               self.run_dir, stage, is_done=is_done)
         return runner, runner.make_tasks(task_cfgs)

@@ -105,3 +105,25 @@ def test_plan_table_is_a_plain_text_table(tmp_path):
         '| 2 | long_model | c                | 1    |',
         '+---+------------+------------------+------+']
     assert os.path.isdir(tmp_path)
+
+
+def test_file_digests_persist_across_processes_keyed_by_size_and_mtime(tmp_path, monkeypatch):
+    """``status/file_digests.json`` spares ``-r`` re-reading every prediction file; an edited
+    file (new size or mtime) is hashed again. (Failed before: no such file was kept.)"""
+    pred = tmp_path / 'pred.json'
+    pred.write_text('{"0": "a"}')
+    cache = str(tmp_path / 'status' / 'file_digests.json')
+    monkeypatch.setattr(fp, '_file_cache', {})
+    with fp.saved_digests(cache):
+        first = fp.file_digest(str(pred))
+    assert os.path.isfile(cache)
+    monkeypatch.setattr(fp, '_file_cache', {})        # a new process
+    st = os.stat(pred)
+    pred.write_text('{"0": "b"}')                     # same size, mtime put back:
+    os.utime(pred, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with fp.saved_digests(cache):
+        assert fp.file_digest(str(pred)) == first     # trusted, as within one process
+    monkeypatch.setattr(fp, '_file_cache', {})
+    pred.write_text('{"0": "bb"}')                    # an ordinary edit
+    with fp.saved_digests(cache):
+        assert fp.file_digest(str(pred)) != first

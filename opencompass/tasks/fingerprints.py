@@ -59,6 +59,28 @@ def file_digest(path: str) -> str:
     return _file_cache[key]
 
 
+@contextmanager
+def saved_digests(path: str, save: bool = True) -> Iterator[None]:
+    """Keep :func:`file_digest`'s cache in ``path`` (``status/file_digests.json``) across the
+    processes of one run: the eval check of ``-r`` then re-reads only files whose size or
+    mtime changed, instead of every prediction file. Same trust as the in-process cache."""
+    from ..utils.fileio import atomic_write_json, read_json
+    try:
+        for name, size, mtime, digest in read_json(path):
+            _file_cache.setdefault((name, int(size), int(mtime)), str(digest))
+    except (OSError, ValueError, TypeError):
+        pass
+    before = len(_file_cache)
+    try:
+        yield
+    finally:
+        if save and len(_file_cache) != before:
+            try:
+                atomic_write_json(path, [[k[0], k[1], k[2], v] for k, v in _file_cache.items()])
+            except OSError:
+                pass
+
+
 def data_files_digest(dataset_cfg: dict[str, Any]) -> str:
     """A digest of the files the dataset's loader reads (``required_files``), if it says.
 
