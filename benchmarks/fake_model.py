@@ -39,3 +39,27 @@ class SleepTask(BaseTask):
         for ds in self.dataset_cfgs:
             for d in ds:
                 time.sleep((d['part'][1] - d['part'][0]) / 1000)
+
+
+class DoneSleepTask(BaseTask):
+    """Sleeps ``cfg['seconds']``, then writes its one output file (Slurm overhead benchmark).
+
+    Runs from its task file like a real task (``python -m opencompass.tasks``), so it can
+    share a Slurm job with other parts (``benchmarks/`` must be on ``PYTHONPATH``)."""
+
+    stage = 'infer'
+
+    def output_paths(self) -> list[str]:
+        import os
+        return [os.path.join(self.work_dir, 'out', f'{self.slug}.done')]
+
+    def is_done(self) -> bool:
+        import os
+        return os.path.exists(self.output_paths()[0])
+
+    def run(self) -> None:
+        import os
+        time.sleep(float(self.cfg['seconds']))
+        out = self.output_paths()[0]
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        open(out, 'w').close()

@@ -5,7 +5,9 @@ Needs a reachable cluster (``../shared/slurm/start-slurm.sh``; ``SLURM_CONF`` ex
 1. Per-task overhead: time from starting ``srun`` to the first line the task prints, against
    the same command started as a plain local subprocess (baseline measured in this run).
 2. Makespan: 20 tasks that each sleep ``--task-seconds`` through :class:`SlurmRunner`, against
-   the ideal ``ceil(20 / slots) * task_seconds`` where ``slots`` is the partition's CPUs.
+   the ideal ``ceil(20 / slots) * task_seconds`` where ``slots`` is the partition's CPUs:
+   once with one job per task (``tasks_per_job=1``: srun start-up and job tracking), once
+   with the runner's default grouping (parts of one model share a job).
 
 Usage: ``python benchmarks/slurm_overhead.py [-p debug] [-n 10] [--tasks 20]``
 """
@@ -21,32 +23,13 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path[:0] = [ROOT, os.path.join(ROOT, 'benchmarks')]
 
 from opencompass.runners.slurm import SlurmRunner  # noqa: E402
 from opencompass.runners.slurm_cmd import preflight  # noqa: E402
-from opencompass.tasks.base import BaseTask  # noqa: E402
 from opencompass.utils.logging import setup_logging  # noqa: E402
 
 PRINT_TIME = 'import time; print(repr(time.time()), flush=True)'
-
-
-class SleepTask(BaseTask):
-    """A stand-in task: sleeps, then writes its one output file."""
-
-    stage = 'infer'
-
-    def output_paths(self) -> list[str]:
-        return [os.path.join(self.work_dir, 'out', f'{self.slug}.done')]
-
-    def is_done(self) -> bool:
-        return os.path.exists(self.output_paths()[0])
-
-    def command(self) -> list[str]:
-        out = self.output_paths()[0]
-        code = (f'import os, time; time.sleep({self.cfg["seconds"]}); '
-                f'os.makedirs({os.path.dirname(out)!r}, exist_ok=True); open({out!r}, "w")')
-        return [sys.executable, '-c', code]
 
 
 def start_latency(argv: list[str]) -> float:
@@ -68,6 +51,8 @@ def main() -> None:
     ap.add_argument('-n', '--repeats', type=int, default=10)
     ap.add_argument('--tasks', type=int, default=20)
     ap.add_argument('--task-seconds', type=float, default=2.0)
+    ap.add_argument('--scratch', default=os.path.join(ROOT, '.cache'),
+                    help='shared by the driver and the jobs (default .cache/)')
     args = ap.parse_args()
     setup_logging('WARNING')
     preflight(args.partition)
@@ -79,27 +64,32 @@ def main() -> None:
     lm, sm = statistics.median(local), statistics.median(via)
 
     n_slots = slots(args.partition)
-    with tempfile.TemporaryDirectory(prefix='oc-bench-') as tmp:
-        run_dir = os.path.join(tmp, time.strftime('%Y%m%d_%H%M%S'))
-        tasks = [SleepTask({'models': [{'abbr': 'm'}], 'datasets': [[{'abbr': f'd{i}'}]],
-                            'work_dir': run_dir, 'seconds': args.task_seconds})
-                 for i in range(args.tasks)]
-        runner = SlurmRunner(partition=args.partition, max_num_workers=n_slots * 2, retry=0,
-                             poll_interval=0.1)
-        t0 = time.time()
-        statuses = runner.launch(tasks)
-        makespan = time.time() - t0
-    ok = sum(s.ok for s in statuses)
+    os.environ['PYTHONPATH'] = os.pathsep.join(
+        [os.path.join(ROOT, 'benchmarks'), os.environ.get('PYTHONPATH', '')]).rstrip(os.pathsep)
+    from fake_model import DoneSleepTask
     ideal = math.ceil(args.tasks / n_slots) * args.task_seconds
-
+    spans = {}
+    for label, per_job in (('one job per task', 1), ('default grouping', None)):
+        with tempfile.TemporaryDirectory(prefix='oc-bench-', dir=args.scratch) as tmp:
+            run_dir = os.path.join(tmp, time.strftime('%Y%m%d_%H%M%S'))
+            tasks = [DoneSleepTask({'models': [{'abbr': 'm'}], 'datasets': [[{'abbr': f'd{i}'}]],
+                                    'work_dir': run_dir, 'seconds': args.task_seconds})
+                     for i in range(args.tasks)]
+            runner = SlurmRunner(partition=args.partition, max_num_workers=n_slots * 2, retry=0,
+                                 tasks_per_job=per_job)
+            t0 = time.time()
+            statuses = runner.launch(tasks)
+            spans[label] = (time.time() - t0, sum(s.ok for s in statuses))
     print(f'Slurm overhead on partition {args.partition!r} ({n_slots} slots)')
     print(f'{"measure":42} {"baseline":>10} {"slurm":>10} {"ratio":>8}')
     print(f'{"start latency, median of " + str(args.repeats) + " (s)":42} {lm:10.3f} '
           f'{sm:10.3f} {sm / lm:8.2f}')
     print(f'{"start latency overhead, median (s)":42} {"":10} {sm - lm:10.3f}')
-    print(f'{f"makespan of {args.tasks} x {args.task_seconds:g}s tasks (s)":42} {ideal:10.2f} '
-          f'{makespan:10.2f} {makespan / ideal:8.2f}')
-    print(f'tasks ok: {ok}/{args.tasks}; baseline = local subprocess / ideal slot packing')
+    for label, (span, ok) in spans.items():
+        print(f'{f"makespan, {args.tasks} x {args.task_seconds:g}s, {label} (s)":42} '
+              f'{ideal:10.2f} {span:10.2f} {span / ideal:8.2f}   ok {ok}/{args.tasks}')
+    print(f'baseline = local subprocess / ideal slot packing; load average '
+          f'{" ".join(f"{x:.2f}" for x in os.getloadavg())}')
 
 
 if __name__ == '__main__':

@@ -137,8 +137,11 @@ class Pipeline:
         partitioner = build(section['partitioner'], PARTITIONERS, where=f'{stage}.partitioner')
         runner = build(section['runner'], RUNNERS, where=f'{stage}.runner')
         is_done = None if self.args.force else self.done_check(stage)
-        task_cfgs = partitioner.partition(self.cfg['models'], self.cfg['datasets'], self.run_dir,
-                                          stage, is_done=is_done)
+        from .tasks.fingerprints import planning_cache, saved_digests
+        digests = os.path.join(self.run_dir, 'status', 'file_digests.json')
+        with planning_cache(), saved_digests(digests, save=not getattr(self.args, 'dry_run', False)):
+            task_cfgs = partitioner.partition(self.cfg['models'], self.cfg['datasets'],
+                                              self.run_dir, stage, is_done=is_done)
         return runner, runner.make_tasks(task_cfgs)
 
     def done_check(self, stage: str) -> Any:
@@ -210,8 +213,8 @@ class Pipeline:
             if not tasks:
                 continue
             print(plan_table(tasks))
-            for i, t in enumerate(tasks, 1):
-                print(f'  #{i} {t.short_name}\n      $ {runner.describe(t)}')
+            for i, (t, line) in enumerate(zip(tasks, runner.describe_all(tasks)), 1):
+                print(f'  #{i} {t.short_name}\n      $ {line}')
         return 0
 
     def _notify_launch(self, stage: str | None, n_tasks: int) -> None:
@@ -246,12 +249,13 @@ class Pipeline:
 
 
 def plan_table(tasks: list[BaseTask]) -> str:
-    """The ``--dry-run`` plan of one stage: a row per task."""
-    from prettytable import PrettyTable
-    table = PrettyTable(['#', 'model', 'datasets / parts', 'gpus'])
-    table.align = 'l'
+    """The ``--dry-run`` plan of one stage: a row per task (plain text: 50,000 rows in ~1 s)."""
+    rows = [['#', 'model', 'datasets / parts', 'gpus']]
     for i, t in enumerate(tasks, 1):
         models = ', '.join(model_abbr(m) for m in t.model_cfgs)
         parts = ', '.join(dataset_abbr(d) for ds in t.dataset_cfgs for d in ds)
-        table.add_row([i, models, parts, t.num_gpus])
-    return table.get_string()
+        rows.append([str(i), models, parts, str(t.num_gpus)])
+    widths = [max(len(r[c]) for r in rows) for c in range(4)]
+    rule = '+' + '+'.join('-' * (w + 2) for w in widths) + '+'
+    lines = ['| ' + ' | '.join(v.ljust(w) for v, w in zip(r, widths)) + ' |' for r in rows]
+    return '\n'.join([rule, lines[0], rule, *lines[1:], rule])

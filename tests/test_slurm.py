@@ -57,6 +57,30 @@ def test_golden_srun_line_vendor_srun(slurm, monkeypatch):
     assert argv[:3] == ['srun', '--quotatype=auto', '--gres=gpu:1']
 
 
+def test_golden_grouped_job_line(slurm):
+    """Parts of one model share one job: one srun line running ``--batch LIST``.
+
+    Shown failing before grouping existed: each part got its own line (``describe``)."""
+    tasks = [OpenICLInferTask({'models': [{'abbr': 'm', 'path': 'x',
+                                           'run_cfg': {'num_gpus': 1}}],
+                               'datasets': [[{'abbr': f'ds_{i}'}]], 'work_dir': RUN_DIR})
+             for i in range(3)]
+    other = _task('n', num_gpus=0)
+    runner = _runner(partition='gpu', qos='high', extra_command='--exclusive', tasks_per_job=3)
+    name = f'{PREFIX}-infer-m.ds_0-x3'
+    job = (f'srun -p gpu --qos=high --gres=gpu:1 --exclusive -N1 -u -J {name} '
+           f'{shlex.quote(sys.executable)} -m opencompass.tasks --batch '
+           f'{RUN_DIR}/tasks/infer/jobs/{name}.1.json')
+    assert runner.describe_all([*tasks, other]) == [
+        f'{job}   # part 1/3 of this job', f'{job}   # part 2/3 of this job',
+        f'{job}   # part 3/3 of this job',
+        f'srun -p gpu --qos=high --exclusive -N1 -u -J {PREFIX}-infer-n.ds_1 '
+        f'{shlex.quote(sys.executable)} -m opencompass.tasks {RUN_DIR}/tasks/infer/n.ds_1.json']
+    # default: groups sized to keep max_num_workers jobs busy; 1 = a job per task
+    assert [len(g) for g in _runner(max_num_workers=2).groups([*tasks, other])] == [2, 1, 1]
+    assert [len(g) for g in _runner(tasks_per_job=1).groups(tasks)] == [1, 1, 1]
+
+
 def test_job_names_are_safe_unique_and_bounded():
     a = sc.job_name('/w/20260101_000000', 'infer', 'm.d')
     b = sc.job_name('/other/20260101_000000', 'infer', 'm.d')
@@ -141,3 +165,39 @@ def test_no_srun_or_no_cluster_is_one_clear_error(slurm, tmp_path, tiny_model, d
     assert down.returncode != 0
     assert 'error: Slurm: cannot reach the cluster (sinfo: ' in down.stderr, down.stderr
     assert 'Unable to contact slurm controller' in down.stderr
+
+
+def test_slurm_end_states_are_resubmitted_and_lost_jobs_stopped(tmp_path):
+    """TIMEOUT / NODE_FAIL / PREEMPTED are retried (never a user error, even with srun exit 1);
+    a job squeue stops listing is given up on: its srun is stopped, the job counts as LOST.
+    (Shown failing before: srun exit 1 of a timed-out job was taken for a user error.)"""
+    from opencompass.runners.base import USER_ERROR
+    from opencompass.runners.progress import TaskProgress
+    from opencompass.runners.slurm_watch import SlurmJob, job_failure
+
+    task = _task(num_gpus=0)
+    runner = _runner(retry=2)
+    progress = TaskProgress([task], stream=open(os.devnull, 'w'))
+    for state, word in (('TIMEOUT', 'time limit'), ('NODE_FAIL', 'lost its node'),
+                        ('PREEMPTED', 'preempted'), ('CANCELLED', 'cancelled')):
+        job = SlurmJob('j', ['srun'])
+        job.returncode, job.state = 1, state
+        code, error = job_failure(job)
+        assert code != USER_ERROR and word in error and state in error
+        status = runner._judge(task, job, str(tmp_path / 'log'))
+        assert status.returncode == code
+        assert runner.settle(task, status, 1, 3, progress) is False   # resubmitted
+    done = SlurmJob('j', ['srun'])
+    done.returncode, done.state = 1, 'FAILED'
+    assert job_failure(done) is None                                 # a plain failure
+
+    lost = SlurmJob('oc-x-lost', ['sleep', '60'])
+    with open(os.devnull, 'w') as devnull:
+        lost.submit(devnull, dict(os.environ))
+    claimed: set[int] = set()
+    lost.observe([sc.JobRow(41, 'oc-x-lost', 'RUNNING')], claimed, 3, 30.0)
+    assert lost.job_id == 41 and lost.state == 'RUNNING' and claimed == {41}
+    for _ in range(3):
+        lost.observe([], claimed, 3, 30.0)
+    assert lost.wait(30) is not None and lost.state == 'LOST'
+    assert lost.final_state() == 'LOST' and 'no longer listed' in job_failure(lost)[1]

@@ -1,7 +1,6 @@
 """The partitioner contract: ``partition(models, datasets) -> [task cfg]``."""
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -70,8 +69,12 @@ class BasePartitioner:
         return tasks
 
     def expand(self, model: dict, datasets: list[dict], stage: str) -> list[dict]:
-        """The dataset entries of one model (a subclass may split them into parts)."""
-        return [copy.deepcopy(d) for d in datasets]
+        """The dataset entries of one model (a subclass may split them into parts).
+
+        Entries are shared, not copied, by every model's tasks (configs are read-only once
+        planned): 100 models x 500 datasets would otherwise copy 50,000 entries, and the
+        fingerprints of an entry are computed once per entry object."""
+        return list(datasets)
 
     def group(self, datasets: list[dict]) -> list[list[dict]]:
         raise NotImplementedError

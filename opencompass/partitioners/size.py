@@ -33,6 +33,8 @@ class SizePartitioner(BasePartitioner):
         self.max_task_size = max_task_size
         self.gen_task_coef = gen_task_coef
         self.strategy = strategy
+        self._parts: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        self._sizes: dict[int, tuple[dict[str, Any], int]] = {}
 
     def factor(self, dataset: dict) -> int:
         infer_cfg = dataset.get('infer_cfg', {})
@@ -47,26 +49,41 @@ class SizePartitioner(BasePartitioner):
     def cost(self, dataset: dict) -> int:
         if 'part' in dataset:
             return (dataset['part'][1] - dataset['part'][0]) * self.factor(dataset)
-        return estimate_size(dataset) * self.factor(dataset)
+        return self._size(dataset) * self.factor(dataset)
+
+    def _size(self, dataset: dict[str, Any]) -> int:
+        """Rows of a dataset entry, counted once per entry (not once per model)."""
+        hit = self._sizes.get(id(dataset))
+        if hit is None or hit[0] is not dataset:
+            hit = self._sizes[id(dataset)] = (dataset, estimate_size(dataset))
+        return hit[1]
 
     def expand(self, model: dict, datasets: list[dict], stage: str) -> list[dict]:
         if stage != 'infer':
             return super().expand(model, datasets, stage)
+        out: list[dict] = []
+        for dataset in datasets:  # the same parts for every model: split each entry once
+            hit = self._parts.get(id(dataset))
+            if hit is None or hit[0] is not dataset:
+                hit = self._parts[id(dataset)] = (dataset, self._split(dataset))
+            out += hit[1]
+        return out
+
+    def _split(self, dataset: dict[str, Any]) -> list[dict[str, Any]]:
+        """``[dataset]``, or its parts when it costs more than ``max_task_size``."""
+        size = self._size(dataset)
+        factor = self.factor(dataset)
+        if size * factor <= self.max_task_size:
+            return [dataset]
+        step = max(1, self.max_task_size // factor)
+        base = dataset_abbr(dataset)
         out = []
-        for dataset in datasets:
-            size = estimate_size(dataset)
-            factor = self.factor(dataset)
-            if size * factor <= self.max_task_size:
-                out.append(copy.deepcopy(dataset))
-                continue
-            step = max(1, self.max_task_size // factor)
-            base = dataset_abbr(dataset)
-            for i in range(math.ceil(size / step)):
-                part = copy.deepcopy(dataset)
-                part['abbr'] = f'{base}_{i}'
-                part['base_abbr'] = base
-                part['part'] = [i * step, min(size, (i + 1) * step)]
-                out.append(part)
+        for i in range(math.ceil(size / step)):
+            part = copy.deepcopy(dataset)
+            part['abbr'] = f'{base}_{i}'
+            part['base_abbr'] = base
+            part['part'] = [i * step, min(size, (i + 1) * step)]
+            out.append(part)
         return out
 
     def group(self, datasets: list[dict]) -> list[list[dict]]:

@@ -53,27 +53,37 @@ class BaseRunner:
 
     def run_with_retry(self, task: BaseTask, progress: Any,
                        attempt: Callable[[int, int], TaskStatus]) -> TaskStatus:
-        """Call ``attempt(n, tries)`` until the task succeeds, fails on a user error, runs
-        out of its ``retry`` budget or the run is being cancelled; every runner's one
-        retry policy."""
-        logger = get_logger()
+        """Call ``attempt(n, tries)`` until :meth:`settle` says the task is settled."""
         tries = self.retry + 1
         n = 0
         while True:
             n += 1
             status = attempt(n, tries)
-            if (status.ok or n >= tries or self._stopping
-                    or status.returncode == USER_ERROR):
-                status.attempts = n
-                progress.finish(task, status.ok)
-                if status.ok and n > 1:
-                    logger.info('%s succeeded on attempt %d/%d', task.name, n, tries)
-                elif not status.ok and not self._stopping and n > 1:
-                    status.error = f'{status.error} (gave up after {n} attempt(s))'.strip()
+            if self.settle(task, status, n, tries, progress):
                 return status
-            logger.warning('%s: %s; retrying (attempt %d/%d)', task.name,
-                           status.error or f'exit {status.returncode}', n + 1, tries)
-            progress.retried(task)
+
+    def settle(self, task: BaseTask, status: TaskStatus, n: int, tries: int,
+               progress: Any) -> bool:
+        """Every runner's one retry policy, after attempt ``n`` of ``tries`` of ``task``.
+
+        True: the task is settled (it succeeded, failed on a user error, ran out of its
+        ``retry`` budget, or the run is being cancelled) and ``status`` is final.
+        False: it is to be run again (logged, counted as a retry).
+        """
+        logger = get_logger()
+        if (status.ok or n >= tries or self._stopping
+                or status.returncode == USER_ERROR):
+            status.attempts = n
+            progress.finish(task, status.ok)
+            if status.ok and n > 1:
+                logger.info('%s succeeded on attempt %d/%d', task.name, n, tries)
+            elif not status.ok and not self._stopping and n > 1:
+                status.error = f'{status.error} (gave up after {n} attempt(s))'.strip()
+            return True
+        logger.warning('%s: %s; retrying (attempt %d/%d)', task.name,
+                       status.error or f'exit {status.returncode}', n + 1, tries)
+        progress.retried(task)
+        return False
 
     def task_class(self) -> type[BaseTask]:
         return TASKS.get(self.task_cfg.get('type', 'OpenICLInferTask'), where='runner.task.type')
@@ -95,6 +105,10 @@ class BaseRunner:
     def describe(self, task: BaseTask) -> str:
         """The command this runner would run for ``task`` (for ``--dry-run``)."""
         return ' '.join(task.command())
+
+    def describe_all(self, tasks: list[BaseTask]) -> list[str]:
+        """``--dry-run``: what this runner would run for each of ``tasks``."""
+        return [self.describe(t) for t in tasks]
 
     @staticmethod
     def run_in_process(task: BaseTask) -> TaskStatus:

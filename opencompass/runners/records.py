@@ -48,13 +48,20 @@ def record_stage(run_dir: str, stage: str, tasks: list[BaseTask],
                       'pairs': task_pairs(task) if task else [], 'ok': s.ok,
                       'returncode': s.returncode, 'attempts': s.attempts,
                       'seconds': round(s.seconds, 3), 'error': s.error,
-                      'log_path': s.log_path, 'finished': now})
+                      'log_path': s.log_path, 'finished': now, **_job_fields(s)})
     keys = {(r['stage'], r['name']) for r in fresh}
     kept = [r for r in load_records(run_dir) if (r.get('stage'), r.get('name')) not in keys]
     try:
         atomic_write_json(records_file(run_dir), kept + fresh)
     except OSError:
         pass
+
+
+def _job_fields(status: TaskStatus) -> dict[str, Any]:
+    """The Slurm job that ran a task last, and how it ended (SlurmRunner's ``extra``)."""
+    keys = ('job', 'job_id', 'job_state')
+    return {'slurm': {k: status.extra[k] for k in keys if k in status.extra}} \
+        if 'job' in status.extra else {}
 
 
 def failures_by_pair(records: list[dict[str, Any]], stage: str) -> dict[tuple[str, str], dict]:

@@ -61,6 +61,12 @@ def srun_argv(opts: SrunOptions, job_name: str, num_gpus: int, command: list[str
     return argv + list(command)
 
 
+def batch_command(list_file: str) -> list[str]:
+    """What a job running several parts of one model runs (``tasks/batch.py``)."""
+    import sys
+    return [sys.executable, '-m', 'opencompass.tasks', '--batch', list_file]
+
+
 def normalize_extra(extra: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     """``extra_command`` may be a list of options or one string (split like a shell)."""
     import shlex
@@ -196,6 +202,53 @@ def list_jobs(prefix: str, names: list[str] | None = None) -> list[tuple[str, st
         if len(parts) == 3 and parts[1].startswith(prefix):
             jobs.append((parts[0], parts[1], parts[2]))
     return jobs
+
+
+# squeue states after which a job will not run again (what the runner does next is its call)
+FINAL_STATES = frozenset({'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL',
+                          'PREEMPTED', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE',
+                          'SPECIAL_EXIT', 'REVOKED'})
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One job as ``squeue -t all`` lists it."""
+
+    job_id: int
+    name: str
+    state: str
+    reason: str = ''
+
+
+def query_jobs(prefix: str) -> list[JobRow] | None:
+    """Every job (queued, running and recently ended: ``-t all``) whose name starts with
+    ``prefix``, in one ``squeue`` call; ``None`` when squeue did not answer."""
+    argv = ['squeue', '-h', '-t', 'all', '-o', '%i|%j|%T|%r']
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                             stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    rows = []
+    for line in out.stdout.splitlines():
+        parts = line.strip().split('|', 3)
+        if len(parts) == 4 and parts[1].startswith(prefix) and parts[0].isdigit():
+            rows.append(JobRow(int(parts[0]), parts[1], parts[2], parts[3]))
+    return rows
+
+
+def show_job_state(job_id: int) -> str | None:
+    """``JobState`` of one job from ``scontrol show job`` (squeue may have dropped it;
+    ``sacct`` needs accounting, which many clusters lack); ``None`` when unknown."""
+    try:
+        out = subprocess.run(['scontrol', '-o', 'show', 'job', str(job_id)], capture_output=True,
+                             text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(r'\bJobState=(\S+)', out.stdout)
+    return m.group(1) if m and out.returncode == 0 else None
 
 
 def cancel_jobs(prefix: str) -> list[str]:

@@ -16,7 +16,7 @@ from ..registry import SUMMARIZERS
 from ..tasks.outputs import output_file
 from ..utils import logging as oc_logging
 from ..utils.abbr import dataset_abbr, model_abbr
-from ..utils.fileio import atomic_write_text, read_json
+from ..utils.fileio import atomic_write_text, read_json_cached
 from ..utils.serialize import fingerprint, short_type
 from .groups import check_group, group_average, group_mode
 from .missing import Missing, MissingExplainer, annotate, token_counts
@@ -102,7 +102,7 @@ class DefaultSummarizer:
     def _result(run_dir: str, model: dict, dataset: dict) -> dict | None:
         path = output_file(run_dir, 'results', model, dataset)
         try:
-            result = read_json(path)
+            result = read_json_cached(path)  # the HTML report reads it again
         except (OSError, ValueError):
             return None
         return result if isinstance(result, dict) else None

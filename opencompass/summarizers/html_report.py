@@ -17,7 +17,7 @@ from typing import Any
 
 from ..runners.records import load_records
 from ..utils.abbr import dataset_abbr, model_abbr
-from ..utils.fileio import atomic_write_text, read_json
+from ..utils.fileio import atomic_write_text, read_json, read_json_cached
 from ..utils.serialize import redact
 from .html_assets import CHART_COLORS, PAGE_SCRIPT, PAGE_STYLE
 from .missing import tail, token_counts
@@ -267,7 +267,7 @@ def _short(value: Any) -> Any:
 
 def _result(run_dir: str, model: dict, dataset: dict) -> dict | None:
     try:
-        res = read_json(os.path.join(run_dir, 'results', model_abbr(model),
+        res = read_json_cached(os.path.join(run_dir, 'results', model_abbr(model),
                                      f'{dataset_abbr(dataset)}.json'))
     except (OSError, ValueError):
         return None

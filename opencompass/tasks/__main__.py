@@ -1,6 +1,7 @@
 """Entry point of a task process: ``python -m opencompass.tasks TASK_FILE``.
 
-``--worker`` instead runs task files sent on stdin one after the other (tasks/worker.py).
+``--worker`` instead runs task files sent on stdin one after the other (tasks/worker.py);
+``--batch LIST_FILE`` runs the parts of one Slurm job in such a worker (tasks/batch.py).
 
 Exit status 0 on success, 1 on a user error (one line on stderr), 2 on a bug
 (traceback on stderr, which the runner keeps in the task's log).
@@ -15,8 +16,11 @@ def main(argv: list[str]) -> int:
     if argv == ['--worker']:  # many tasks, one process: see tasks/worker.py
         from .worker import serve
         return serve()
+    if len(argv) == 2 and argv[0] == '--batch':  # one Slurm job, several parts: tasks/batch.py
+        from .batch import run_batch
+        return run_batch(argv[1])
     if len(argv) != 1:
-        print('usage: python -m opencompass.tasks TASK_FILE | --worker', file=sys.stderr)
+        print('usage: python -m opencompass.tasks TASK_FILE | --worker | --batch LIST', file=sys.stderr)
         return 2
     from ..errors import OpenCompassError
     from ..utils.logging import setup_logging

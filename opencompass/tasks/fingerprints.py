@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from ..datasets.build import loader_args
 from ..utils.serialize import fingerprint
@@ -55,37 +59,105 @@ def file_digest(path: str) -> str:
     return _file_cache[key]
 
 
-def data_files_digest(dataset_cfg: dict) -> str:
-    """A digest of the files the dataset's loader reads (``required_files``), if it says."""
+@contextmanager
+def saved_digests(path: str, save: bool = True) -> Iterator[None]:
+    """Keep :func:`file_digest`'s cache in ``path`` (``status/file_digests.json``) across the
+    processes of one run: the eval check of ``-r`` then re-reads only files whose size or
+    mtime changed, instead of every prediction file. Same trust as the in-process cache."""
+    from ..utils.fileio import atomic_write_json, read_json
+    try:
+        for name, size, mtime, digest in read_json(path):
+            _file_cache.setdefault((name, int(size), int(mtime)), str(digest))
+    except (OSError, ValueError, TypeError):
+        pass
+    before = len(_file_cache)
+    try:
+        yield
+    finally:
+        if save and len(_file_cache) != before:
+            try:
+                atomic_write_json(path, [[k[0], k[1], k[2], v] for k, v in _file_cache.items()])
+            except OSError:
+                pass
+
+
+def data_files_digest(dataset_cfg: dict[str, Any]) -> str:
+    """A digest of the files the dataset's loader reads (``required_files``), if it says.
+
+    Their bytes are checked on every call (``file_digest`` re-hashes a file whose size or
+    mtime changed), except within one ``planning_cache()``."""
+    return str(_once('data_files', dataset_cfg, _files_digest))
+
+
+def _files_digest(dataset_cfg: dict[str, Any]) -> str:
+    files = _required_files(dataset_cfg)
+    return fingerprint([(os.path.basename(f), file_digest(f)) for f in files])
+
+
+def _required_files(dataset_cfg: dict[str, Any]) -> list[str]:
+    return list(_once('files', dataset_cfg, _loader_files))
+
+
+def _loader_files(dataset_cfg: dict[str, Any]) -> list[str]:
     from ..registry import LOAD_DATASET
     loader = loader_args(dataset_cfg)
     try:
         cls = LOAD_DATASET.get(loader.get('type'))
-        files = getattr(cls, 'required_files', lambda **_: [])(**loader)
+        return list(getattr(cls, 'required_files', lambda **_: [])(**loader))
     except Exception:  # noqa: BLE001 - validation reports bad loaders; hash what we can
-        files = []
-    return fingerprint([(os.path.basename(f), file_digest(f)) for f in files])
+        return []
 
 
-def _loader_args(dataset_cfg: dict) -> str:
+def _loader_args(dataset_cfg: dict[str, Any]) -> str:
     return fingerprint(loader_args(dataset_cfg))
 
 
-def infer_components(model_cfg: dict, dataset_cfg: dict,
-                     with_part: bool = True) -> dict[str, str]:
-    """``{component: hash}`` of everything that decides a prediction file."""
+# Planning checks every (model, dataset) pair; the components of one model or one dataset
+# entry are the same for every pair it is in. Inside ``planning_cache()`` (the pipeline
+# plans a stage in one, while nothing changes the configs) each is hashed once per entry
+# object; the cache holds the entry itself, so an id is never reused for another object.
+_memo: dict[tuple[str, int], tuple[object, Any]] | None = None
+
+
+@contextmanager
+def planning_cache() -> Iterator[None]:
+    """Hash each model and dataset entry's components once while this is open."""
+    global _memo
+    outer = _memo
+    _memo = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _memo = outer
+
+
+def _once(kind: str, obj: dict[str, Any], compute: Callable[[dict[str, Any]], Any]) -> Any:
+    if _memo is None:
+        return compute(obj)
+    key = (kind, id(obj))
+    hit = _memo.get(key)
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    value = compute(obj)
+    _memo[key] = (obj, value)
+    return value
+
+
+def _model_components(model_cfg: dict[str, Any]) -> dict[str, str]:
     model = {k: v for k, v in model_cfg.items()
              if k not in MODEL_KEYS_IGNORED and k not in GENERATION_KEYS}
     generation = {k: model_cfg.get(k) for k in GENERATION_KEYS}
+    return {'model': fingerprint(model), 'generation': fingerprint(generation)}
+
+
+def _dataset_infer_components(dataset_cfg: dict[str, Any]) -> dict[str, str]:
     infer = dict(dataset_cfg.get('infer_cfg') or {})
     inferencer = {k: v for k, v in dict(infer.pop('inferencer', None) or
                                         {'type': 'GenInferencer'}).items()
                   if k not in INFERENCER_KEYS_IGNORED}
     parts = {
-        'model': fingerprint(model),
-        'generation': fingerprint(generation),
         'dataset': _loader_args(dataset_cfg),
-        'data_files': data_files_digest(dataset_cfg),
+        'data_files': '',   # filled per call: the files' bytes may change
         'reader_cfg': fingerprint(dataset_cfg.get('reader_cfg') or {}),
         'prompt_template': fingerprint(infer.pop('prompt_template', None)),
         'ice_template': fingerprint(infer.pop('ice_template', None)),
@@ -93,13 +165,23 @@ def infer_components(model_cfg: dict, dataset_cfg: dict,
         'inferencer': fingerprint(inferencer),
         'infer_cfg': fingerprint(infer),
     }
-    if with_part and dataset_cfg.get('part') is not None:  # a whole dataset has no part
+    if dataset_cfg.get('part') is not None:  # a whole dataset has no part
         parts['part'] = fingerprint(dataset_cfg['part'])
     return parts
 
 
-def eval_components(dataset_cfg: dict, prediction_digests: list[str]) -> dict[str, str]:
-    """``{component: hash}`` of everything that decides a result file."""
+def infer_components(model_cfg: dict[str, Any], dataset_cfg: dict[str, Any],
+                     with_part: bool = True) -> dict[str, str]:
+    """``{component: hash}`` of everything that decides a prediction file."""
+    parts: dict[str, str] = {**_once('model', model_cfg, _model_components),
+                             **_once('infer', dataset_cfg, _dataset_infer_components)}
+    parts['data_files'] = data_files_digest(dataset_cfg)
+    if not with_part:
+        parts.pop('part', None)
+    return parts
+
+
+def _dataset_eval_components(dataset_cfg: dict[str, Any]) -> dict[str, str]:
     ev = dict(dataset_cfg.get('eval_cfg') or {})
     return {
         'evaluator': fingerprint(ev.pop('evaluator', None) or {'type': 'AccEvaluator'}),
@@ -108,14 +190,31 @@ def eval_components(dataset_cfg: dict, prediction_digests: list[str]) -> dict[st
         'eval_cfg': fingerprint(ev),
         'reader_cfg': fingerprint(dataset_cfg.get('reader_cfg') or {}),
         'dataset': _loader_args(dataset_cfg),
-        'data_files': data_files_digest(dataset_cfg),
-        'predictions': fingerprint(prediction_digests),
+        'data_files': '',   # filled per call: the files' bytes may change
     }
 
 
+def eval_components(dataset_cfg: dict[str, Any], prediction_digests: list[str]) -> dict[str, str]:
+    """``{component: hash}`` of everything that decides a result file."""
+    return {**_once('eval', dataset_cfg, _dataset_eval_components),
+            'data_files': data_files_digest(dataset_cfg),
+            'predictions': fingerprint(prediction_digests)}
+
+
 def combine(components: dict[str, str]) -> str:
-    """The one fingerprint of a set of components."""
-    return fingerprint(sorted(components.items()))
+    """The one fingerprint of a set of components (``fingerprint(sorted(items))``)."""
+    items = sorted(components.items())
+    try:
+        flat = ''.join([k + v for k, v in items])
+    except TypeError:   # not all strings
+        flat = '"'
+    if _PLAIN.match(flat):  # names and hex digests: the bytes json.dumps would write
+        blob = '[[' + ', '.join(f'["{k}", "{v}"]' for k, v in items) + ']]'
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return fingerprint(items)
+
+
+_PLAIN = re.compile(r'[A-Za-z0-9_.:+-]*\Z')
 
 
 def changed(old: dict[str, str] | None, new: dict[str, str]) -> list[str]:

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from ..utils.abbr import dataset_abbr, model_abbr
-from ..utils.fileio import atomic_write_json, atomic_write_text, read_json
+from ..utils.fileio import atomic_write_json, atomic_write_text, read_json_cached
 from .fingerprints import changed, combine, eval_components, file_digest, infer_components
 
 
@@ -38,7 +38,7 @@ def infer_fingerprint(model_cfg: dict, dataset_cfg: dict, with_part: bool = True
 def read_meta(path: str) -> dict[str, Any] | None:
     """The sidecar of ``path``, or None when either is missing or unreadable."""
     try:
-        meta = read_json(meta_file(path))
+        meta = read_json_cached(meta_file(path))
     except (OSError, ValueError):
         return None
     return meta if isinstance(meta, dict) and os.path.exists(path) else None

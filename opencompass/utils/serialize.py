@@ -87,8 +87,21 @@ def internalize_secrets(obj: Any) -> Any:
 
 def fingerprint(*parts: Any) -> str:
     """A short stable hash of plain-JSON data, used to tell stale outputs from fresh."""
-    blob = json.dumps([to_plain(p) for p in parts], sort_keys=True, ensure_ascii=True)
+    plain = list(parts) if all(_flat_strings(p) for p in parts) else [to_plain(p) for p in parts]
+    blob = json.dumps(plain, sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _flat_strings(obj: Any) -> bool:
+    """A string, or a list/tuple of strings or of lists/tuples of strings: already plain
+    (``to_plain`` would only turn tuples into lists, as ``json.dumps`` does). The common
+    case when combining component hashes, checked without recursing into configs."""
+    if isinstance(obj, str):
+        return True
+    if not isinstance(obj, (list, tuple)):
+        return False
+    return all(isinstance(x, str) or (isinstance(x, (list, tuple)) and
+                                      all(isinstance(y, str) for y in x)) for x in obj)
 
 
 def short_type(value: Any) -> str:
