@@ -22,7 +22,7 @@ def load_config(path: str) -> dict[str, Any]:
         raise ConfigError(f"config file not found: '{path}'")
     try:
         from .utils.pyconfig import plain_python_values
-        values = plain_python_values(path)  # None: inherits, so mmengine must read it
+        values = plain_python_values(path)  # None: `_base_` style, mmengine must read it
         if values is None:
             from mmengine.config import Config
             cfg = Config.fromfile(path, format_python_code=False)
@@ -33,6 +33,10 @@ def load_config(path: str) -> dict[str, Any]:
     except SyntaxError as e:
         raise ConfigError(f'{path}:{e.lineno}: syntax error: {e.msg}') from e
     except (ImportError, AttributeError) as e:
+        from .utils.pyconfig import unsupported_name
+        unsupported = unsupported_name(e)
+        if unsupported:
+            raise ConfigError(f'{path}{_config_line(e, path)}: {unsupported}') from e
         raise ConfigError(f'{path}: cannot import what the config names: {e}') from e
     except Exception as e:  # noqa: BLE001 - mmengine wraps many user mistakes
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
