@@ -81,10 +81,43 @@ def fill_defaults(cfg: dict[str, Any], slurm: bool) -> dict[str, Any]:
     ev['runner'] = dict(ev['runner'])
     ev['runner'].setdefault('task', {'type': 'OpenICLEvalTask'})
     cfg['infer'], cfg['eval'] = infer, ev
+    if cfg.get('model_dataset_combinations'):
+        _normalize_combinations(cfg)
     cfg.setdefault('summarizer', {'type': 'DefaultSummarizer'})
     if isinstance(cfg['summarizer'], dict):  # OpenCompass allows dict(summary_groups=...)
         cfg['summarizer'] = {'type': 'DefaultSummarizer', **cfg['summarizer']}
     return cfg
+
+
+def _normalize_combinations(cfg: dict[str, Any]) -> None:
+    """``model_dataset_combinations`` as abbr lists; the models and datasets it names join
+    ``models``/``datasets`` when missing there (OpenCompass plans only these pairs)."""
+    from .utils.abbr import dataset_abbr, model_abbr
+    combos = cfg['model_dataset_combinations']
+    if not isinstance(combos, list) or not all(
+            isinstance(c, dict) and isinstance(c.get('models'), list)
+            and isinstance(c.get('datasets'), list) for c in combos):
+        raise ConfigError('model_dataset_combinations: a list of dict(models=[...], '
+                          'datasets=[...])')
+    cfg.setdefault('models', [])
+    cfg.setdefault('datasets', [])
+    out = []
+    for combo in combos:
+        pair: dict[str, list[str]] = {}
+        for key, abbr_of in (('models', model_abbr), ('datasets', dataset_abbr)):
+            known = {abbr_of(x) for x in cfg[key] if isinstance(x, dict)}
+            names = []
+            for item in combo[key]:
+                if isinstance(item, dict):
+                    if abbr_of(item) not in known:
+                        cfg[key].append(item)
+                        known.add(abbr_of(item))
+                    names.append(abbr_of(item))
+                else:
+                    names.append(str(item))
+            pair[key] = names
+        out.append(pair)
+    cfg['model_dataset_combinations'] = out
 
 
 def dump_config(cfg: dict[str, Any], path: str) -> None:
