@@ -175,7 +175,7 @@ def test_list_prints_names_from_every_tree(tmp_path):
 
 def test_model_dataset_combinations_plan_only_those_pairs(tmp_path):
     mine = _user_tree(tmp_path)
-    cfg = _write(tmp_path / 'eval_combo.py', f'''
+    cfg = _write(tmp_path / 'eval_combo.py', '''
         from mmengine.config import read_base
         with read_base():
             from .mine.datasets.arith.arith_gen import arith_datasets, arith_b_datasets
