@@ -135,7 +135,8 @@ def _load_named(kind: str, name: str, dirs: list[str]) -> dict[str, Any]:
 def _named_datasets(names: list[str], dirs: list[str]) -> list[dict[str, Any]]:
     datasets: list[dict[str, Any]] = []
     for arg in names:
-        name, _, suffix = arg.partition('/')
+        is_file = arg.endswith('.py') and os.path.isfile(arg)
+        name, _, suffix = (arg, '', '') if is_file else arg.partition('/')
         values = _load_named('datasets', name, dirs)
         picked = [v for k, v in values.items() if k.endswith(suffix or '_datasets')]
         if not picked:
