@@ -19,9 +19,10 @@ from .errors import ConfigError
 class Registry:
     """A name -> object table for one kind of component (models, datasets, ...)."""
 
-    def __init__(self, kind: str, package: str | None = None):
+    def __init__(self, kind: str, package: str | None = None, also: tuple[str, ...] = ()):
         self.kind = kind
         self.package = package
+        self.also = also  # other packages exporting members (benchmark evaluators in datasets)
         self._members: dict[str, Any] = {}
 
     def register_module(self, name: str | None = None, force: bool = False) -> Callable:
@@ -39,8 +40,7 @@ class Registry:
     def known_names(self) -> list[str]:
         names = set(self._members)
         if self.package:
-            pkg = importlib.import_module(self.package)
-            names.update(getattr(pkg, '__all__', ()))
+            names.update(getattr(importlib.import_module(self.package), '__all__', ()))
         return sorted(names)
 
     def get(self, key: Any, where: str = 'type') -> Any:
@@ -49,17 +49,44 @@ class Registry:
             return key
         if key in self._members:
             return self._members[key]
-        if self.package:
-            pkg = importlib.import_module(self.package)
+        for package in (self.package, *self.also) if self.package else ():
+            pkg = importlib.import_module(package)
             if key in getattr(pkg, '__all__', ()):
-                return getattr(pkg, key)
+                obj = getattr(pkg, key)
+                if package == self.package or self._members.get(key) is obj:
+                    return obj
+            if key in self._members:  # an alias registered when the package was imported
+                return self._members[key]
         if '.' in key:
             obj = import_dotted(key)
             if obj is not None:
                 return obj
+        from .utils.opencompass_names import is_opencompass_name, not_supported_message
+        short = key.rsplit('.', 1)[-1]
+        other = _registry_of(short)
+        if other is not None and other is not self:  # one of ours, in the wrong place
+            raise ConfigError(f"{where}: '{short}' is {_a(other.kind)}, not {_a(self.kind)}")
+        if is_opencompass_name(key):  # a real OpenCompass name we lack: say so, no guessing
+            raise ConfigError(f'{where}: {not_supported_message(key)}')
         hint = difflib.get_close_matches(key.rsplit('.', 1)[-1], self.known_names(), n=1)
         extra = f"; did you mean '{hint[0]}'?" if hint else ''
         raise ConfigError(f"{where}: unknown {self.kind} type '{key}'{extra}")
+
+
+def _a(noun: str) -> str:
+    return ('an ' if noun[:1] in 'aeiou' else 'a ') + noun
+
+
+def _registry_of(name: str) -> Registry | None:
+    """The registry holding our component ``name``, whichever package exports it."""
+    for package in dict.fromkeys(p for r in _ALL for p in (r.package, *r.also) if p):
+        pkg = importlib.import_module(package)
+        if name in getattr(pkg, '__all__', ()):
+            obj = getattr(pkg, name)
+            for registry in _ALL:
+                if any(member is obj for member in registry._members.values()):
+                    return registry
+    return None
 
 
 def import_dotted(path: str) -> Any | None:
@@ -84,15 +111,19 @@ def dotted_name(obj: Any) -> str:
 
 MODELS = Registry('model', 'opencompass.models')
 LOAD_DATASET = Registry('dataset', 'opencompass.datasets')
-ICL_PROMPT_TEMPLATES = Registry('prompt template', 'opencompass.openicl.icl_prompt_template')
+ICL_PROMPT_TEMPLATES = Registry('prompt template', 'opencompass.openicl.icl_prompt_template',
+                                also=('opencompass.openicl',))
 ICL_RETRIEVERS = Registry('retriever', 'opencompass.openicl.icl_retriever')
 ICL_INFERENCERS = Registry('inferencer', 'opencompass.openicl.icl_inferencer')
-ICL_EVALUATORS = Registry('evaluator', 'opencompass.openicl.icl_evaluator')
-TEXT_POSTPROCESSORS = Registry('postprocessor', 'opencompass.utils.text_postprocessors')
+ICL_EVALUATORS = Registry('evaluator', 'opencompass.openicl.icl_evaluator', also=('opencompass.datasets',))
+TEXT_POSTPROCESSORS = Registry('postprocessor', 'opencompass.utils.text_postprocessors',
+                               also=('opencompass.datasets',))
 PARTITIONERS = Registry('partitioner', 'opencompass.partitioners')
 RUNNERS = Registry('runner', 'opencompass.runners')
 TASKS = Registry('task', 'opencompass.tasks')
 SUMMARIZERS = Registry('summarizer', 'opencompass.summarizers')
+_ALL = (MODELS, LOAD_DATASET, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS, ICL_INFERENCERS, ICL_EVALUATORS,
+        TEXT_POSTPROCESSORS, PARTITIONERS, RUNNERS, TASKS, SUMMARIZERS)
 
 
 def build(cfg: dict, registry: Registry, where: str = 'type', **extra: Any) -> Any:

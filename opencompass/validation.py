@@ -120,7 +120,12 @@ def _check_dataset(check: Checker, d: Any, i: int) -> None:
     for key in ('pred_postprocessor', 'dataset_postprocessor'):
         check.type_of(ev.get(key), TEXT_POSTPROCESSORS, f'{where}.eval_cfg.{key}', required=False)
     if loader is not None:
-        for path in getattr(loader, 'required_files', lambda **_: [])(**d):
+        try:
+            files = getattr(loader, 'required_files', lambda **_: [])(**d)
+        except OpenCompassError as e:  # e.g. a dataset id whose files are not under the data root
+            check.add(f'{where}.path: {e}')
+            files = []
+        for path in files:
             if not os.path.exists(path):
                 hint = getattr(loader, 'DATA_HINT', '')  # how to obtain a benchmark's files
                 check.add(f"{where}.path: dataset file not found: '{path}'"

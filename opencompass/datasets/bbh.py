@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import DatasetError
 from ..openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 from ..registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
+from ..utils.datasets import get_data_path
 from .base import BaseDataset, Rows
 from .local_files import non_empty, read_json_file, read_text, require_file
 
@@ -33,6 +34,7 @@ class BBHDataset(BaseDataset):
     @staticmethod
     def required_files(path: str = './data/BBH/data', name: str = '',
                        prompt_path: str | None = None, **_: Any) -> list[str]:
+        path = get_data_path(path)  # an OpenCompass dataset id, or a path
         files = [os.path.join(path, f'{name}.json')]
         sibling = os.path.join(os.path.dirname(os.path.normpath(path)), 'lib_prompt', f'{name}.txt')
         if prompt_path:
@@ -91,13 +93,19 @@ def bbh_mcq_postprocess(text: str) -> str:
 @TEXT_POSTPROCESSORS.register_module()
 def bbh_freeform_postprocess(text: str) -> str:
     """``So the answer is True.`` -> ``True``: first line after ``answer is``, no final
-    period, markdown bold removed."""
+    period, markdown bold removed; an answer opening with yes/no/true/false is that word
+    capitalised (``no, because ...`` -> ``No``); a word list loses its commas
+    (``apple, banana`` -> ``apple banana``, as word_sorting targets are written)."""
     ans = _after_answer_is(text).split('\n', 1)[0].strip()
     bold = re.search(r'\*\*(.+?)\*\*', ans)
     if bold:
         ans = bold.group(1).strip()
     if ans.endswith('.'):
         ans = ans[:-1].strip()
+    verdict = re.match(r'(?i)(yes|no|true|false)\b', ans)
+    if not re.search(r'\d\s*,\s*\d', ans):  # not a number like 1,000
+        ans = re.sub(r'\s*,\s*', ' ', ans)
+    ans = verdict.group(1).capitalize() if verdict else ' '.join(ans.split())
     return ans
 
 

@@ -5,6 +5,9 @@ from typing import Any
 
 from ..openicl.icl_prompt_template import Prompt
 from .template import render_base
+from .template_parser import LMTemplateParser
+
+__all__ = ['BaseModel', 'LMTemplateParser', 'truncate_at_stop']
 
 
 class BaseModel:
@@ -20,8 +23,9 @@ class BaseModel:
     def __init__(self, path: str, abbr: str | None = None, max_seq_len: int = 2048,
                  max_out_len: int = 256, batch_size: int = 1, meta_template: dict | None = None,
                  generation_kwargs: dict | None = None, stop_words: list[str] | None = None,
-                 run_cfg: dict | None = None, **kwargs: Any):
+                 run_cfg: dict | None = None, tokenizer_only: bool = False, **kwargs: Any):
         self.path = path
+        self.tokenizer_only = tokenizer_only
         self.abbr = abbr
         self.max_seq_len = max_seq_len
         self.max_out_len = max_out_len
@@ -33,6 +37,11 @@ class BaseModel:
         self.extra = kwargs
 
     # -- prompts ---------------------------------------------------------------
+    @property
+    def template_parser(self) -> LMTemplateParser:
+        """OpenCompass's parser of this model's ``meta_template`` (for custom code)."""
+        return LMTemplateParser(self.meta_template)
+
     def render_prompt(self, prompt: Prompt, gen: bool = True) -> Any:
         return render_base(prompt, self.meta_template, gen)
 

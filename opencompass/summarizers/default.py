@@ -16,6 +16,7 @@ from ..registry import SUMMARIZERS
 from ..tasks.outputs import output_file
 from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import atomic_write_text, read_json
+from ..utils.logging import get_logger
 from ..utils.serialize import fingerprint, short_type
 from .groups import check_group, group_average, group_mode, subset_name
 from .missing import Missing, MissingExplainer, annotate, token_counts
@@ -35,6 +36,9 @@ class DefaultSummarizer:
         self.dataset_abbrs = dataset_abbrs
         self.summary_groups = list(summary_groups or [])
         self.options = kwargs
+        self.logger = get_logger()
+        if kwargs.get('prompt_db') is not None:
+            self.logger.warning('summarizer.prompt_db is deprecated and ignored (OpenCompass too)')
 
     def collect(self, run_dir: str) -> tuple[list[str], list[list[Any]]]:
         models = self.cfg.get('models', [])

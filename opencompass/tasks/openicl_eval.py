@@ -95,6 +95,8 @@ class OpenICLEvalTask(BaseTask):
         extra = {}  # evaluators that need whole rows (HumanEval's tests) take ``test_set``
         if 'test_set' in inspect.signature(evaluator.score).parameters:
             extra['test_set'] = [dataset.test[i] for i in ids]
+        if 'origin_prompt' in inspect.signature(evaluator.score).parameters:
+            extra['origin_prompt'] = [r.get('origin_prompt', '') for r in records]
         result = evaluator.score(preds, refs, **extra)
         if 'error' in result:
             raise TaskError(f"{where}: the evaluator failed: {result['error']}")

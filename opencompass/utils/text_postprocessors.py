@@ -10,10 +10,24 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from ..registry import TEXT_POSTPROCESSORS
+from . import postprocessors_oc as _oc
+from .postprocessors_oc import (  # noqa: F401 - OpenCompass's other names, re-exported
+    extract_non_reasoning_content,
+    first_capital_postprocess_multi,
+    general_cn_postprocess,
+    general_eval_wrapper_postprocess,
+    last_capital_postprocess,
+    last_option_postprocess,
+    match_answer_pattern,
+    multiple_select_postprocess,
+    think_pred_postprocess,
+    xml_tag_postprocessor,
+)
 
 __all__ = ['general_postprocess', 'strip_postprocess', 'first_capital_postprocess',
            'first_option_postprocess', 'last_number_postprocess', 'first_number_postprocess',
-           'gsm8k_postprocess', 'gsm8k_dataset_postprocess', 'first_line_postprocess']
+           'gsm8k_postprocess', 'gsm8k_dataset_postprocess', 'first_line_postprocess',
+           *_oc.__all__]
 
 # A number: optional minus (not glued to a preceding word or digit, so ``2020-2021`` is two
 # positive years), then digits with *proper* thousands commas (``1,234``; ``1,2`` is two
@@ -152,3 +166,9 @@ def gsm8k_dataset_postprocess(text: str) -> str:
     tail = text.split('####')[-1]
     found = _numbers(tail)
     return found[0] if found else tail.strip()
+
+
+# OpenCompass's registry aliases of the functions above (``type='general'`` etc.)
+for _alias, _func in (('general', general_postprocess), ('first-capital', first_capital_postprocess),
+                      ('gsm8k', gsm8k_postprocess), ('gsm8k_dataset', gsm8k_dataset_postprocess)):
+    TEXT_POSTPROCESSORS.register_module(_alias)(_func)

@@ -4,6 +4,7 @@ from ...utils.lazy import lazy_exports
 __getattr__, __all__ = lazy_exports(__name__, {
     'BaseEvaluator': '.icl_base_evaluator',
     'AccEvaluator': '.icl_acc_evaluator',
+    'AccwithDetailsEvaluator': '.icl_acc_details_evaluator',
     'EMEvaluator': '.icl_em_evaluator',
     'BleuEvaluator': '.icl_bleu_evaluator',
     'RougeEvaluator': '.icl_rouge_evaluator',

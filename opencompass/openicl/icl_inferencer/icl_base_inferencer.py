@@ -45,6 +45,12 @@ class BaseInferencer:
             yield samples[i:i + size]
 
     @staticmethod
+    def get_dataloader(datalist: list[Any], batch_size: int | None) -> list[list[Any]]:
+        """``datalist`` in consecutive batches; ``batch_size=None`` means one batch."""
+        size = batch_size or max(1, len(datalist))
+        return [datalist[i:i + size] for i in range(0, len(datalist), size)]
+
+    @staticmethod
     def template_for(prompt_template: PromptTemplate | None,
                      ice_template: PromptTemplate | None) -> PromptTemplate:
         template = prompt_template or ice_template
