@@ -9,7 +9,7 @@ tiny invented data written in OpenCompass's layout under ``COMPASS_DATA_CACHE`` 
 - ``examples/eval_*.py``: all of them, and those whose ``opencompass.*`` names (followed
   through every ``read_base()`` import) all exist in this package ("supported");
 - dataset configs of gsm8k, mmlu, ARC_c, ARC_e, hellaswag, bbh, humaneval, ``path=`` as
-  shipped, each with a local API model config (``--models``);
+  shipped, each with a local API model config (``--models``): all, and the supported ones;
 - model configs whose ``type`` is a model class we support, each with a tiny dataset;
 - summarizer configs using ``DefaultSummarizer``: loaded, then a summary is built from
   invented results for every dataset abbr they name.
@@ -237,13 +237,13 @@ def main() -> int:
     out = os.path.join(work, 'outputs')
     jobs: dict[str, list[tuple[str, list[str]]]] = collections.defaultdict(list)
     only = args.only.split(',')
-    supported_examples: set[str] = set()
+    supported: set[str] = set()
     if 'examples' in only:
         for name in sorted(os.listdir(os.path.join(repo, 'examples'))):
             if re.fullmatch(r'eval_.*\.py', name):
                 path = os.path.join(repo, 'examples', name)
                 if not missing_names(path, configs):
-                    supported_examples.add(path)
+                    supported.add(path)
                 jobs['examples'].append((path, [run_py, path, '--dry-run', '-w', out]))
     if 'datasets' in only:
         for bench in BENCHMARKS:
@@ -251,6 +251,8 @@ def main() -> int:
             for name in sorted(os.listdir(folder)):
                 path = os.path.join(folder, name)
                 if name.endswith('.py') and _defines_datasets(path):
+                    if not missing_names(path, configs):
+                        supported.add(path)
                     jobs['datasets'].append((path, [run_py, '--models', 'compat_api', '--datasets',
                                                     path, '--config-dir', helper, '--dry-run',
                                                     '-w', out]))
@@ -287,7 +289,7 @@ def main() -> int:
             kind, path = futures[fut]
             ok, why = fut.result()
             results[kind].append((path, ok, why))
-    return report(results, supported_examples, repo, args.json)
+    return report(results, supported, repo, args.json)
 
 
 def report(results: dict[str, list[tuple[str, bool, str]]], supported: set[str], repo: str,
@@ -308,21 +310,24 @@ def report(results: dict[str, list[tuple[str, bool, str]]], supported: set[str],
     for kind, label in labels.items():
         if kind in results:
             print(f'| {label} | {figure(results[kind])} |')
+        if kind == 'datasets' and kind in results:
+            print(f"| the same, using only supported components | "
+                  f"{figure([r for r in results[kind] if r[0] in supported])} |")
     failures: dict[str, dict[str, list[str]]] = {}
     for kind, rows in results.items():
         grouped: dict[str, list[str]] = collections.defaultdict(list)
         for path, ok, why in rows:
-            if not ok and (kind != 'examples' or path in supported):
+            if not ok:
                 grouped[reason_key(why)].append(os.path.relpath(path, repo))
         failures[kind] = grouped
         if grouped:
-            print(f'\nfailures, {kind}' + (' (supported examples only)' if kind == 'examples' else ''))
+            print(f'\nfailures, {kind}')
             for why, paths in sorted(grouped.items(), key=lambda kv: -len(kv[1])):
                 print(f'  {len(paths):3d}  {why}\n       e.g. {paths[0]}')
     if json_path:
         with open(json_path, 'w') as f:
             json.dump({k: [[os.path.relpath(p, repo), ok, why] for p, ok, why in v]
-                       for k, v in results.items()} | {'supported_examples': sorted(
+                       for k, v in results.items()} | {'supported': sorted(
                            os.path.relpath(p, repo) for p in supported)}, f, indent=1)
     return 0
 

@@ -17,7 +17,7 @@ bbh_multiple_choice_sets = [
     'snarks', 'ruin_names', 'tracking_shuffled_objects_seven_objects',
     'tracking_shuffled_objects_five_objects', 'logical_deduction_three_objects', 'hyperbaton',
     'logical_deduction_five_objects', 'logical_deduction_seven_objects', 'movie_recommendation',
-    'salient_translation', 'reasoning_about_colored_objects',
+    'salient_translation_error_detection', 'reasoning_about_colored_objects',
 ]
 bbh_free_form_sets = [
     'multistep_arithmetic_two', 'navigate', 'dyck_languages', 'word_sorting',

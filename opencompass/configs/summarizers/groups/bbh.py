@@ -6,7 +6,7 @@ _bbh_sets = [
     'snarks', 'ruin_names', 'tracking_shuffled_objects_seven_objects',
     'tracking_shuffled_objects_five_objects', 'logical_deduction_three_objects', 'hyperbaton',
     'logical_deduction_five_objects', 'logical_deduction_seven_objects', 'movie_recommendation',
-    'salient_translation', 'reasoning_about_colored_objects', 'multistep_arithmetic_two',
+    'salient_translation_error_detection', 'reasoning_about_colored_objects', 'multistep_arithmetic_two',
     'navigate', 'dyck_languages', 'word_sorting', 'sports_understanding',
     'boolean_expressions', 'object_counting', 'formal_fallacies', 'causal_judgement',
     'web_of_lies',
