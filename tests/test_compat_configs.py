@@ -214,3 +214,16 @@ def test_summarizer_abbr_metric_pairs_and_titles(tmp_path):
     assert rows[0][4] == '-' and rows[1][2:] == ['humaneval_pass@10', 'gen', '70.00']
     assert rows[2][4] == '25.00' and rows[3][4] == '47.50'
     assert summarizer.summarize(str(run), 't')  # files written, no crash
+
+
+def test_slurm_flag_forces_slurm_runner_and_needs_a_partition(tmp_path):
+    mine = _user_tree(tmp_path)
+    args = ('--models', 'my_api_model', '--datasets', 'arith_gen', '--config-dir', mine,
+            '--dry-run', '-w', str(tmp_path / 'out'))
+    proc = run_cli(*args, '--slurm', '-p', 'debug', '-q', 'auto', '--retry', '1', env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    assert 'with SlurmRunner' in proc.stdout and 'srun' in proc.stdout and '-p debug' in proc.stdout
+    proc = run_cli(*args, '--slurm', env=ENV)
+    assert proc.returncode == 2 and '--slurm needs -p PARTITION' in proc.stderr
+    proc = run_cli(*args, '--max-workers-per-gpu', '2', env=ENV)
+    assert proc.returncode == 0 and 'with LocalRunner' in proc.stdout

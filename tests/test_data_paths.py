@@ -82,7 +82,9 @@ def test_loaders_read_every_supported_id(cache):
     assert len(ARCDataset(path='opencompass/ai2_arc-easy-dev', name='ARC-e').test) == 4
     assert len(ARCDataset(path='opencompass/ai2_arc-test', name='ARC-c').test) == 4
     bbh = BBHDataset(path='opencompass/bbh', name='boolean_expressions')
-    assert bbh.test[0] == {'input': 'not ( True ) and True is', 'target': 'False'}
+    assert {k: bbh.test[0][k] for k in ('input', 'target')} == {
+        'input': 'not ( True ) and True is', 'target': 'False'}
+    assert bbh.test[0]['few_shot'].startswith('Answer the question.')  # BBH/lib_prompt/ found
     problems = HumanevalDataset(path='opencompass/humaneval').test
     assert [p['task_id'] for p in problems] == ['Invented/0', 'Invented/1']
 
