@@ -19,10 +19,9 @@ from .errors import ConfigError
 class Registry:
     """A name -> object table for one kind of component (models, datasets, ...)."""
 
-    def __init__(self, kind: str, package: str | None = None, also: tuple[str, ...] = ()):
+    def __init__(self, kind: str, package: str | None = None):
         self.kind = kind
         self.package = package
-        self.also = also  # other packages exporting members (benchmark evaluators in datasets)
         self._members: dict[str, Any] = {}
 
     def register_module(self, name: str | None = None, force: bool = False) -> Callable:
@@ -40,7 +39,8 @@ class Registry:
     def known_names(self) -> list[str]:
         names = set(self._members)
         if self.package:
-            names.update(getattr(importlib.import_module(self.package), '__all__', ()))
+            pkg = importlib.import_module(self.package)
+            names.update(getattr(pkg, '__all__', ()))
         return sorted(names)
 
     def get(self, key: Any, where: str = 'type') -> Any:
@@ -49,44 +49,50 @@ class Registry:
             return key
         if key in self._members:
             return self._members[key]
-        for package in (self.package, *self.also) if self.package else ():
-            pkg = importlib.import_module(package)
+        if self.package:
+            pkg = importlib.import_module(self.package)
             if key in getattr(pkg, '__all__', ()):
-                obj = getattr(pkg, key)
-                if package == self.package or self._members.get(key) is obj:
-                    return obj
-            if key in self._members:  # an alias registered when the package was imported
-                return self._members[key]
+                return getattr(pkg, key)
         if '.' in key:
             obj = import_dotted(key)
             if obj is not None:
                 return obj
-        from .utils.opencompass_names import is_opencompass_name, not_supported_message
-        short = key.rsplit('.', 1)[-1]
-        other = _registry_of(short)
-        if other is not None and other is not self:  # one of ours, in the wrong place
-            raise ConfigError(f"{where}: '{short}' is {_a(other.kind)}, not {_a(self.kind)}")
-        if is_opencompass_name(key):  # a real OpenCompass name we lack: say so, no guessing
-            raise ConfigError(f'{where}: {not_supported_message(key)}')
+        late = _late_lookup(self, key, where)  # an alias; or one line for OpenCompass's names
+        if late is not None:
+            return late
         hint = difflib.get_close_matches(key.rsplit('.', 1)[-1], self.known_names(), n=1)
         extra = f"; did you mean '{hint[0]}'?" if hint else ''
         raise ConfigError(f"{where}: unknown {self.kind} type '{key}'{extra}")
 
 
+def _late_lookup(registry: Registry, key: str, where: str) -> Any | None:
+    """After the quick lookups failed: an alias registered when the registry's package was
+    imported; else, for a name that is not ours, a ConfigError saying what it is: one of
+    our components of another kind, or an OpenCompass component this project lacks
+    (one line, no guess). None lets the caller suggest a near-miss of our own names."""
+    if registry.package:
+        importlib.import_module(registry.package)  # registers its aliases
+        if key in registry._members:
+            return registry._members[key]
+    short = key.rsplit('.', 1)[-1]
+    packages = [p for r in _ALL if r.package for p in (r.package, r.package.rpartition('.')[0])]
+    for package in dict.fromkeys(p for p in packages if p != 'opencompass'):
+        module = importlib.import_module(package)
+        if short in getattr(module, '__all__', ()):
+            obj = getattr(module, short)
+            other = next((r for r in _ALL if any(m is obj for m in r._members.values())), None)
+            if other is registry and short == key:  # ours, exported next to the usual package
+                return obj
+            if other is not None and other is not registry:
+                raise ConfigError(f"{where}: '{short}' is {_a(other.kind)}, not {_a(registry.kind)}")
+    from .utils.opencompass_names import is_opencompass_name, not_supported_message
+    if is_opencompass_name(key):
+        raise ConfigError(f'{where}: {not_supported_message(key)}')
+    return None
+
+
 def _a(noun: str) -> str:
     return ('an ' if noun[:1] in 'aeiou' else 'a ') + noun
-
-
-def _registry_of(name: str) -> Registry | None:
-    """The registry holding our component ``name``, whichever package exports it."""
-    for package in dict.fromkeys(p for r in _ALL for p in (r.package, *r.also) if p):
-        pkg = importlib.import_module(package)
-        if name in getattr(pkg, '__all__', ()):
-            obj = getattr(pkg, name)
-            for registry in _ALL:
-                if any(member is obj for member in registry._members.values()):
-                    return registry
-    return None
 
 
 def import_dotted(path: str) -> Any | None:
@@ -111,19 +117,15 @@ def dotted_name(obj: Any) -> str:
 
 MODELS = Registry('model', 'opencompass.models')
 LOAD_DATASET = Registry('dataset', 'opencompass.datasets')
-ICL_PROMPT_TEMPLATES = Registry('prompt template', 'opencompass.openicl.icl_prompt_template',
-                                also=('opencompass.openicl',))
+ICL_PROMPT_TEMPLATES = Registry('prompt template', 'opencompass.openicl.icl_prompt_template')
 ICL_RETRIEVERS = Registry('retriever', 'opencompass.openicl.icl_retriever')
 ICL_INFERENCERS = Registry('inferencer', 'opencompass.openicl.icl_inferencer')
-ICL_EVALUATORS = Registry('evaluator', 'opencompass.openicl.icl_evaluator', also=('opencompass.datasets',))
-TEXT_POSTPROCESSORS = Registry('postprocessor', 'opencompass.utils.text_postprocessors',
-                               also=('opencompass.datasets',))
+ICL_EVALUATORS = Registry('evaluator', 'opencompass.openicl.icl_evaluator')
+TEXT_POSTPROCESSORS = Registry('postprocessor', 'opencompass.utils.text_postprocessors')
 PARTITIONERS = Registry('partitioner', 'opencompass.partitioners')
 RUNNERS = Registry('runner', 'opencompass.runners')
 TASKS = Registry('task', 'opencompass.tasks')
 SUMMARIZERS = Registry('summarizer', 'opencompass.summarizers')
-_ALL = (MODELS, LOAD_DATASET, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS, ICL_INFERENCERS, ICL_EVALUATORS,
-        TEXT_POSTPROCESSORS, PARTITIONERS, RUNNERS, TASKS, SUMMARIZERS)
 
 
 def build(cfg: dict, registry: Registry, where: str = 'type', **extra: Any) -> Any:
@@ -139,3 +141,7 @@ def build(cfg: dict, registry: Registry, where: str = 'type', **extra: Any) -> A
         if 'argument' in str(e):
             raise ConfigError(f'{where}: {e}') from e
         raise
+
+
+_ALL = (MODELS, ICL_EVALUATORS, TEXT_POSTPROCESSORS, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS,
+        ICL_INFERENCERS, PARTITIONERS, RUNNERS, TASKS, SUMMARIZERS, LOAD_DATASET)

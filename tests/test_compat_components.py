@@ -136,7 +136,12 @@ def test_api_template_parser_merges_roles_and_drops_strings():
 
 def test_model_has_template_parser_and_tokenizer_only():
     from opencompass.models.base import BaseModel, LMTemplateParser
-    model = BaseModel(path='x', meta_template=None, tokenizer_only=True)
+
+    class Echo(BaseModel):
+        def generate(self, inputs, max_out_len, stop_words=None):
+            return list(inputs)
+
+    model = Echo(path='x', meta_template=None, tokenizer_only=True)
     assert isinstance(model.template_parser, LMTemplateParser) and model.tokenizer_only
 
 
@@ -294,3 +299,28 @@ def test_bbh_freeform_normalises_verdicts_and_word_lists():
     assert bbh_freeform_postprocess('apple, banana, cherry') == 'apple banana cherry'
     assert bbh_freeform_postprocess('So the answer is 1,000.') == '1,000'
     assert BBHEvaluator().score(['apple, cherry, banana'], ['apple banana cherry'])['score'] == 0.0
+
+
+def test_ppl_references_that_are_no_template_label_are_reported(caplog):
+    """HellaswagDataset gives 0-3 (as OpenCompass); a template keyed A-D over it would score
+    every sample wrong in silence. Shown failing first: no warning was logged."""
+    from opencompass.openicl.icl_inferencer.icl_base_inferencer import Sample
+    from opencompass.openicl.icl_inferencer.icl_ppl_inferencer import warn_if_references_are_not_labels
+    samples = [Sample(id=str(i), entry={}, ice='', gold=i % 4) for i in range(5)]
+    warn_if_references_are_not_labels(samples, ['A', 'B', 'C', 'D'])
+    assert 'none of the 5 references' in caplog.text
+    caplog.clear()
+    warn_if_references_are_not_labels(samples, [0, 1, 2, 3])
+    assert caplog.text == ''
+
+
+def test_huggingface_base_model_loads_and_writes_plain_prompts(tiny_model):
+    from opencompass.models import HuggingFaceBaseModel, HuggingFaceCausalLM
+    model = HuggingFaceBaseModel(path=tiny_model, max_seq_len=None, drop_middle=False,
+                                 max_out_len=4, batch_size=2, torch_threads=1,
+                                 meta_template=dict(round=[dict(role='HUMAN', begin='<U>')]))
+    assert isinstance(model, HuggingFaceCausalLM) and model.max_seq_len == 2048
+    prompt = [{'role': 'HUMAN', 'prompt': 'Q: 1+1?'}, {'role': 'BOT', 'prompt': 'A:'}]
+    assert model.render_prompt(prompt) == 'Q: 1+1?\nA:'  # no meta template, plain lines
+    out = model.generate_from_template([prompt, 'Hello'], max_out_len=3)
+    assert len(out) == 2 and all(isinstance(t, str) for t in out)

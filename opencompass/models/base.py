@@ -23,9 +23,8 @@ class BaseModel:
     def __init__(self, path: str, abbr: str | None = None, max_seq_len: int = 2048,
                  max_out_len: int = 256, batch_size: int = 1, meta_template: dict | None = None,
                  generation_kwargs: dict | None = None, stop_words: list[str] | None = None,
-                 run_cfg: dict | None = None, tokenizer_only: bool = False, **kwargs: Any):
+                 run_cfg: dict | None = None, **kwargs: Any):
         self.path = path
-        self.tokenizer_only = tokenizer_only
         self.abbr = abbr
         self.max_seq_len = max_seq_len
         self.max_out_len = max_out_len
@@ -35,6 +34,7 @@ class BaseModel:
         self.stop_words = list(stop_words or [])
         self.run_cfg = dict(run_cfg or {})
         self.extra = kwargs
+        self.tokenizer_only = bool(kwargs.pop('tokenizer_only', False))  # OpenCompass's flag
 
     # -- prompts ---------------------------------------------------------------
     @property

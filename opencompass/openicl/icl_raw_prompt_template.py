@@ -15,6 +15,7 @@ from typing import Any
 
 from ..registry import ICL_PROMPT_TEMPLATES
 from ..utils.prompt import safe_format
+from .icl_prompt_template import PromptTemplate
 
 __all__ = ['RawPromptTemplate']
 
@@ -39,20 +40,19 @@ def _validate(messages: Any) -> None:
 
 
 @ICL_PROMPT_TEMPLATES.register_module()
-class RawPromptTemplate:
+class RawPromptTemplate(PromptTemplate):
     """Chat messages used as they are, with ``{column}`` placeholders filled."""
-
-    labels = None  # not a per-label (loglikelihood) template
 
     def __init__(self, messages: list[Any], format_variables: bool = True, ice_token: str = '</E>'):
         _validate(messages)
         self.messages = messages
+        self.label_templates = None  # type: ignore[assignment]  # not a per-label template
         self.format_variables = format_variables
         self.ice_token = ice_token
         self.sep_token = None
         self.prompt_type = 'raw_messages'
 
-    def generate_item(self, entry: dict[str, Any], output_field: str | None = None,
+    def generate_item(self, entry: dict[str, Any], output_field: str | None = None,  # type: ignore[override]
                       output_field_replace_token: str | None = '',
                       ice_field_replace_token: Any = '', *, ice: Any = None, label: Any = None,
                       gen: bool = False) -> list[dict[str, Any]]:
@@ -80,7 +80,8 @@ class RawPromptTemplate:
                 out.append(msg)
         return out
 
-    def generate_ice_item(self, entry: dict[str, Any], label: Any = None) -> list[dict[str, Any]]:
+    def generate_ice_item(self, entry: dict[str, Any],
+                          label: Any = None) -> list[dict[str, Any]]:
         """An in-context example: the messages filled from the example row."""
         return self.generate_item(entry)
 

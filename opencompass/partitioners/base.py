@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable
 from typing import Any
-
-from ..utils.abbr import dataset_abbr, model_abbr
 
 IsDone = Callable[[dict, dict], bool]
 
@@ -27,29 +24,17 @@ class BasePartitioner:
         self.keep_keys = list(keep_keys) if keep_keys is not None else []
         self.options = kwargs
 
-    def partition(self, models: list[dict] | None = None, datasets: list[dict] | None = None,
-                  work_dir: str = '', stage: str = 'infer', is_done: IsDone | None = None,
-                  **oc_args: Any) -> list[dict[str, Any]]:
-        if oc_args.get('model_dataset_combinations') is not None:
-            return self.partition_combinations(work_dir=work_dir, stage=stage, is_done=is_done,
-                                               **oc_args)
-        models, datasets = models or [], datasets or []
-        tasks = []
-        for model in models:
-            todo = self.expand(model, datasets, stage)
-            todo = [d for d in todo if not (is_done and is_done(model, d))]
-            for group in self.group(todo):
-                tasks.append({'models': [model], 'datasets': [group], 'work_dir': work_dir})
-        return tasks
-
     def partition_combinations(self, model_dataset_combinations: list[dict[str, Any]],
                                work_dir: str = '', stage: str = 'infer',
                                is_done: IsDone | None = None, out_dir: str | None = None,
                                add_cfg: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """OpenCompass's ``partition(model_dataset_combinations=...)``."""
+        import os
+
+        from ..utils.abbr import dataset_abbr, model_abbr
         out_dir = out_dir or self.out_dir
 
-        def output_exists(model: dict, dataset: dict) -> bool:
+        def output_exists(model: dict[str, Any], dataset: dict[str, Any]) -> bool:
             return bool(out_dir) and os.path.exists(
                 os.path.join(str(out_dir), model_abbr(model), f'{dataset_abbr(dataset)}.json'))
 
@@ -67,6 +52,22 @@ class BasePartitioner:
         if combos:
             return {'model_dataset_combinations': combos}
         return {'models': cfg['models'], 'datasets': cfg['datasets']}
+
+    def partition(self, models: list[dict[str, Any]] | None = None,
+                  datasets: list[dict[str, Any]] | None = None,
+                  work_dir: str = '', stage: str = 'infer', is_done: IsDone | None = None,
+                  **oc_args: Any) -> list[dict[str, Any]]:
+        if oc_args.get('model_dataset_combinations') is not None:
+            return self.partition_combinations(work_dir=work_dir, stage=stage, is_done=is_done,
+                                               **oc_args)
+        models, datasets = models or [], datasets or []
+        tasks = []
+        for model in models:
+            todo = self.expand(model, datasets, stage)
+            todo = [d for d in todo if not (is_done and is_done(model, d))]
+            for group in self.group(todo):
+                tasks.append({'models': [model], 'datasets': [group], 'work_dir': work_dir})
+        return tasks
 
     def expand(self, model: dict, datasets: list[dict], stage: str) -> list[dict]:
         """The dataset entries of one model (a subclass may split them into parts)."""

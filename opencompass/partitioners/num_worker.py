@@ -35,14 +35,13 @@ class NumWorkerPartitioner(BasePartitioner):
     def __init__(self, num_worker: int = 8, num_split: int | None = None, min_task_size: int = 16,
                  strategy: str = 'heuristic', dataset_size_path: str | None = None,
                  keep_keys: list[str] | None = None, force_rebuild: bool = False, **kwargs: Any):
-        super().__init__(**kwargs)
+        super().__init__(keep_keys=keep_keys, **kwargs)
         if strategy not in ('heuristic', 'split'):
             raise ConfigError(f"partitioner.strategy: 'heuristic' or 'split', got {strategy!r}")
         self.num_worker = _positive(num_worker, 'num_worker')
         self.num_split = _positive(num_split if num_split is not None else num_worker, 'num_split')
         self.min_task_size = _positive(min_task_size, 'min_task_size')
         self.strategy = strategy
-        self.keep_keys = keep_keys
 
     def expand(self, model: dict[str, Any], datasets: list[dict[str, Any]],
                stage: str) -> list[dict[str, Any]]:

@@ -9,4 +9,9 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'BleuEvaluator': '.icl_bleu_evaluator',
     'RougeEvaluator': '.icl_rouge_evaluator',
     'HumanEvalEvaluator': '.icl_humaneval_evaluator',
+    # benchmark evaluators defined with their datasets, so ``type='MATHEvaluator'`` resolves
+    'MATHEvaluator': '...datasets.math',
+    'Gsm8kEvaluator': '...datasets.gsm8k',
+    'BBHEvaluator': '...datasets.bbh',
+    'BBHEvaluator_mcq': '...datasets.bbh',
 })

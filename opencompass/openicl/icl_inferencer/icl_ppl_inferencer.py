@@ -8,6 +8,21 @@ from ...registry import ICL_INFERENCERS
 from .icl_base_inferencer import BaseInferencer, OnDone, Sample
 
 
+def warn_if_references_are_not_labels(samples: list[Sample], labels: list[Any]) -> None:
+    """Say so when no reference is one of the template's labels: every prediction would be
+    scored wrong (e.g. a template keyed 0-3 over letter labels; OpenCompass's
+    ``HellaswagDataset`` gives 0-3, ``HellaswagDataset_V2`` A-D)."""
+    golds = [str(s.gold).strip() for s in samples if s.gold is not None]
+    keys = {str(label).strip() for label in labels}
+    if golds and keys and not keys.intersection(golds):
+        from ...utils.logging import get_logger
+        get_logger().warning('none of the %d references (e.g. %r) is a label of the PPL template '
+                             '(%s): predictions are template labels, so all would be scored '
+                             'wrong unless a dataset_postprocessor maps the references; check '
+                             'the dataset type and the template keys', len(golds), golds[0],
+                             ', '.join(sorted(keys)))
+
+
 @ICL_INFERENCERS.register_module()
 class PPLInferencer(BaseInferencer):
     """For each sample and each label, the mean token loss of the filled template."""
@@ -20,6 +35,7 @@ class PPLInferencer(BaseInferencer):
               output_column: str | None, on_done: OnDone) -> None:
         template = self.template_for(prompt_template, ice_template)
         labels = self.labels or template.labels
+        warn_if_references_are_not_labels(samples, labels or [])
         if not labels:
             raise ConfigError('infer_cfg.prompt_template: PPLInferencer needs a template per '
                               'label (a dict from each label to its template)')
