@@ -227,3 +227,20 @@ def test_slurm_flag_forces_slurm_runner_and_needs_a_partition(tmp_path):
     assert proc.returncode == 2 and '--slurm needs -p PARTITION' in proc.stderr
     proc = run_cli(*args, '--max-workers-per-gpu', '2', env=ENV)
     assert proc.returncode == 0 and 'with LocalRunner' in proc.stdout
+
+
+def test_star_import_of_a_base_config_that_imports_modules(tmp_path):
+    """``from .base import *`` copies values and shares modules (deep-copying the ``os``
+    module raised TypeError before)."""
+    _write(tmp_path / 'base.py', '''
+        import os
+        x_datasets = [dict(abbr='a', p=os.path.join('a', 'b'))]
+    ''')
+    cfg = _write(tmp_path / 'main.py', '''
+        from mmengine.config import read_base
+        with read_base():
+            from .base import *
+        y = os.path.join(x_datasets[0]['p'], 'c')
+    ''')
+    assert load_config(cfg) == {'x_datasets': [{'abbr': 'a', 'p': os.path.join('a', 'b')}],
+                                'y': os.path.join('a', 'b', 'c')}

@@ -88,10 +88,10 @@ class _Loader:
         values = self._values(base)
         for alias in stmt.names:
             if alias.name == '*':
-                namespace.update({k: copy.deepcopy(v) for k, v in values.items()
+                namespace.update({k: _copy(v) for k, v in values.items()
                                   if not k.startswith('_')})
             elif alias.name in values:
-                namespace[alias.asname or alias.name] = copy.deepcopy(values[alias.name])
+                namespace[alias.asname or alias.name] = _copy(values[alias.name])
             else:
                 raise ConfigError(f"{where}: cannot import name '{alias.name}' from config "
                                   f"'{module}' ({base})")
@@ -140,6 +140,14 @@ class _Loader:
             raise ConfigError(describe_load_error(e, base)) from e
         self.cache[base] = values
         return values
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a config value; modules and other uncopyable objects are shared."""
+    try:
+        return copy.deepcopy(value)
+    except (TypeError, copy.Error):
+        return value
 
 
 def describe_load_error(exc: BaseException, path: str) -> str:
