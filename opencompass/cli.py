@@ -11,7 +11,8 @@ from .errors import OpenCompassError
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog='run.py', description='Evaluate models on datasets, locally or on Slurm.')
-    p.add_argument('config', help='the evaluation config (a Python file)')
+    p.add_argument('config', nargs='?', default=None,
+                   help='the evaluation config (a Python file); or use --models/--datasets')
     p.add_argument('-p', '--partition', help='Slurm partition (runs tasks with SlurmRunner)')
     p.add_argument('-q', '--quotatype', default=None, choices=['reserved', 'auto', 'spot'],
                    help='Slurm quota type (default: auto)')
@@ -39,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--force', action='store_true', help='redo every task, even fresh ones')
     p.add_argument('-a', '--accelerator', default=None, choices=['vllm'],
                    help='run the transformers models of the config on vLLM (see docs/vllm.md)')
+    from .config_cli import add_arguments
+    add_arguments(p)  # OpenCompass's --models/--datasets/--hf-path/--slurm/... flags
     return p
 
 
@@ -53,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     _sigterm_as_interrupt()
     logger = get_logger()
     try:
+        if args.list is not None:
+            from .config_cli import list_command
+            return list_command(args)
         from .pipeline import Pipeline
         return Pipeline(args).run()
     except OpenCompassError as e:

@@ -22,7 +22,7 @@ def load_config(path: str) -> dict[str, Any]:
         raise ConfigError(f"config file not found: '{path}'")
     try:
         from .utils.pyconfig import plain_python_values
-        values = plain_python_values(path)  # None: inherits, so mmengine must read it
+        values = plain_python_values(path)  # None: `_base_` style, mmengine must read it
         if values is None:
             from mmengine.config import Config
             cfg = Config.fromfile(path, format_python_code=False)
@@ -33,6 +33,10 @@ def load_config(path: str) -> dict[str, Any]:
     except SyntaxError as e:
         raise ConfigError(f'{path}:{e.lineno}: syntax error: {e.msg}') from e
     except (ImportError, AttributeError) as e:
+        from .utils.pyconfig import unsupported_name
+        unsupported = unsupported_name(e)
+        if unsupported:
+            raise ConfigError(f'{path}{_config_line(e, path)}: {unsupported}') from e
         raise ConfigError(f'{path}: cannot import what the config names: {e}') from e
     except Exception as e:  # noqa: BLE001 - mmengine wraps many user mistakes
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -77,10 +81,43 @@ def fill_defaults(cfg: dict[str, Any], slurm: bool) -> dict[str, Any]:
     ev['runner'] = dict(ev['runner'])
     ev['runner'].setdefault('task', {'type': 'OpenICLEvalTask'})
     cfg['infer'], cfg['eval'] = infer, ev
+    if cfg.get('model_dataset_combinations'):
+        _normalize_combinations(cfg)
     cfg.setdefault('summarizer', {'type': 'DefaultSummarizer'})
     if isinstance(cfg['summarizer'], dict):  # OpenCompass allows dict(summary_groups=...)
         cfg['summarizer'] = {'type': 'DefaultSummarizer', **cfg['summarizer']}
     return cfg
+
+
+def _normalize_combinations(cfg: dict[str, Any]) -> None:
+    """``model_dataset_combinations`` as abbr lists; the models and datasets it names join
+    ``models``/``datasets`` when missing there (OpenCompass plans only these pairs)."""
+    from .utils.abbr import dataset_abbr, model_abbr
+    combos = cfg['model_dataset_combinations']
+    if not isinstance(combos, list) or not all(
+            isinstance(c, dict) and isinstance(c.get('models'), list)
+            and isinstance(c.get('datasets'), list) for c in combos):
+        raise ConfigError('model_dataset_combinations: a list of dict(models=[...], '
+                          'datasets=[...])')
+    cfg.setdefault('models', [])
+    cfg.setdefault('datasets', [])
+    out = []
+    for combo in combos:
+        pair: dict[str, list[str]] = {}
+        for key, abbr_of in (('models', model_abbr), ('datasets', dataset_abbr)):
+            known = {abbr_of(x) for x in cfg[key] if isinstance(x, dict)}
+            names = []
+            for item in combo[key]:
+                if isinstance(item, dict):
+                    if abbr_of(item) not in known:
+                        cfg[key].append(item)
+                        known.add(abbr_of(item))
+                    names.append(abbr_of(item))
+                else:
+                    names.append(str(item))
+            pair[key] = names
+        out.append(pair)
+    cfg['model_dataset_combinations'] = out
 
 
 def dump_config(cfg: dict[str, Any], path: str) -> None:

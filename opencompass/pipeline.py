@@ -11,7 +11,7 @@ import os
 import time
 from typing import Any
 
-from .config import dump_config, fill_defaults, load_config
+from .config import dump_config, fill_defaults
 from .errors import ConfigError, RunDirError
 from .registry import PARTITIONERS, RUNNERS, SUMMARIZERS, build
 from .runners.base import BaseRunner, TaskStatus
@@ -46,7 +46,8 @@ class Pipeline:
         if args.mode in ('eval', 'viz') and not args.reuse:
             raise ConfigError(f'-m {args.mode} works on an existing run: add -r (newest run) or '
                               '-r TIMESTAMP')
-        cfg = load_config(args.config)
+        from .config_cli import apply_runner_flags, load_run_config
+        cfg = load_run_config(args)  # the config file, or one built from --models/--datasets
         from .utils.redaction import register_config, register_environment
         register_config(cfg)  # from here on, every secret is scrubbed from what the run writes
         register_environment()
@@ -55,6 +56,7 @@ class Pipeline:
             cfg['models'] = change_accelerator(cfg['models'], args.accelerator)
         self.slurm = bool(args.partition)
         cfg = fill_defaults(cfg, slurm=self.slurm)
+        apply_runner_flags(cfg, args)  # --slurm, --retry, --max-workers-per-gpu
         self._apply_cli_overrides(cfg)
         validate(cfg)
         # literal secrets move to environment variables that task processes inherit
@@ -117,7 +119,8 @@ class Pipeline:
             started = time.time()
             from .notify.messages import RunNotifier
             self.notifier = RunNotifier.from_config(
-                self.cfg, self.args.lark, f'{os.path.basename(self.args.config)} {self.timestamp}')
+                self.cfg, self.args.lark,
+                f'{os.path.basename(self.args.config or "run.py")} {self.timestamp}')
             try:
                 for stage in stages:
                     if stage == 'viz':
@@ -139,9 +142,11 @@ class Pipeline:
         is_done = None if self.args.force else self.done_check(stage)
         from .tasks.fingerprints import planning_cache, saved_digests
         digests = os.path.join(self.run_dir, 'status', 'file_digests.json')
+        task_cfgs = []
         with planning_cache(), saved_digests(digests, save=not getattr(self.args, 'dry_run', False)):
-            task_cfgs = partitioner.partition(self.cfg['models'], self.cfg['datasets'],
-                                              self.run_dir, stage, is_done=is_done)
+            for models, datasets in planned_pairs(self.cfg):  # model_dataset_combinations
+                task_cfgs += partitioner.partition(models, datasets, self.run_dir, stage,
+                                                   is_done=is_done)
         return runner, runner.make_tasks(task_cfgs)
 
     def done_check(self, stage: str) -> Any:
@@ -246,6 +251,24 @@ class Pipeline:
             print(f'FAILED {s.name} (exit {s.returncode}){reason}\n  log: {s.log_path}',
                   flush=True)
         return 1
+
+
+def planned_pairs(cfg: dict[str, Any]) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """``(models, datasets)`` groups to plan: every model with every dataset, or, with
+    ``model_dataset_combinations``, each model with only the datasets combined with it."""
+    combos = cfg.get('model_dataset_combinations')
+    if not combos:
+        return [(cfg['models'], cfg['datasets'])]
+    groups = []
+    for model in cfg['models']:
+        wanted: list[str] = []
+        for combo in combos:
+            if model_abbr(model) in combo['models']:
+                wanted += [a for a in combo['datasets'] if a not in wanted]
+        datasets = [d for a in wanted for d in cfg['datasets'] if dataset_abbr(d) == a]
+        if datasets:
+            groups.append(([model], datasets))
+    return groups
 
 
 def plan_table(tasks: list[BaseTask]) -> str:

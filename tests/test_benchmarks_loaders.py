@@ -113,8 +113,14 @@ def test_bbh_rows_and_prompt_without_canary(tmp_path):
     assert [r['target'] for r in ds.test] == [t for _, t in BBH_TASKS['date_understanding']]
     assert ds.test[0]['few_shot'].startswith('Answer the question.\n\nQ: True and True is')
     assert 'canary' not in ds.test[0]['few_shot']
+    # without prompt_path, lib_prompt/ next to data/ is used (OpenCompass's BBH layout) ...
+    sibling = BBHDataset(path=os.path.join(base, 'data'), name='date_understanding')
+    assert sibling.test[0]['few_shot'] == ds.test[0]['few_shot']
+    # ... and with no lib_prompt/ there, the rows have no few_shot column
+    os.rename(os.path.join(base, 'lib_prompt'), os.path.join(base, 'prompts'))
     no_prompt = BBHDataset(path=os.path.join(base, 'data'), name='boolean_expressions')
     assert set(no_prompt.test[0]) == {'input', 'target'}
+    os.rename(os.path.join(base, 'prompts'), os.path.join(base, 'lib_prompt'))
     with pytest.raises(DatasetError, match=r"lib_prompt/navigate.txt'.*BIG-Bench-Hard"):
         os.makedirs(os.path.join(base, 'd2'))
         with open(os.path.join(base, 'd2', 'navigate.json'), 'w') as f:

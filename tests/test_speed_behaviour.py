@@ -97,15 +97,27 @@ def test_plain_config_reads_the_same_without_mmengine(tmp_path, tiny_model, data
     assert fast['models'][0]['type'] == 'opencompass.models.huggingface.HuggingFaceCausalLM'
 
 
-def test_config_with_read_base_still_goes_through_mmengine(tmp_path, tiny_model, data_dir):
+def test_config_with_read_base_reads_as_mmengine_does_without_it(tmp_path, tiny_model, data_dir):
+    from mmengine.config import Config
+
+    from opencompass.config import _is_imported_name, load_config
+    from opencompass.utils.serialize import to_plain
     write_config(str(tmp_path / 'base_models.py'), [model_entry(tiny_model)],
                  dataset_entries(data_dir))
     main = tmp_path / 'main.py'
     main.write_text('from mmengine.config import read_base\nwith read_base():\n'
-                    '    from .base_models import models, datasets\n')
+                    '    from .base_models import models, datasets\n'
+                    "datasets = [dict(d, abbr=d['abbr'] + '_x') for d in datasets]\n")
+    ours = load_config(str(main))
+    mm = Config.fromfile(str(main), format_python_code=False)
+    theirs = {k: to_plain(mm[k]) for k in mm.keys()
+              if not _is_imported_name(mm[k]) and not k.startswith('_')}
+    assert ours == theirs and ours['datasets'][0]['abbr'] == 'arith_x'
+    mods = imported(str(main), '--dry-run', '-w', str(tmp_path / 'o'))
+    assert not mods & HEAVY, mods & HEAVY
     proc = run_cli(str(main), '--dry-run', '-w', str(tmp_path / 'o'))
     assert proc.returncode == 0, proc.stderr
-    assert 'tiny/arith,mc' in proc.stdout
+    assert 'tiny/arith_x,mc_x' in proc.stdout
 
 
 def test_model_is_loaded_once_per_worker_not_once_per_part(tmp_path, tiny_model, data_dir):

@@ -36,8 +36,11 @@ class BBHDataset(BaseDataset):
                        prompt_path: str | None = None, **_: Any) -> list[str]:
         path = get_data_path(path)  # an OpenCompass dataset id, or a path
         files = [os.path.join(path, f'{name}.json')]
+        sibling = os.path.join(os.path.dirname(os.path.normpath(path)), 'lib_prompt', f'{name}.txt')
         if prompt_path:
             files.append(os.path.join(prompt_path, f'{name}.txt'))
+        elif os.path.isfile(sibling):  # OpenCompass's layout: BBH/data and BBH/lib_prompt
+            files.append(sibling)
         return files
 
     @staticmethod
@@ -52,7 +55,7 @@ class BBHDataset(BaseDataset):
         examples = data.get('examples') if isinstance(data, dict) else None
         if not isinstance(examples, list):
             raise DatasetError(f'{files[0]}: expected {{"examples": [{{"input", "target"}}]}}')
-        few_shot = clean_prompt(read_text(files[1])) if prompt_path else None
+        few_shot = clean_prompt(read_text(files[1])) if len(files) > 1 else None
         rows = []
         for i, ex in enumerate(examples):
             if not isinstance(ex, dict) or 'input' not in ex or 'target' not in ex:

@@ -18,7 +18,7 @@ from ..utils import logging as oc_logging
 from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import atomic_write_text, read_json_cached
 from ..utils.serialize import fingerprint, short_type
-from .groups import check_group, group_average, group_mode
+from .groups import check_group, group_average, group_mode, subset_name
 from .missing import Missing, MissingExplainer, annotate, token_counts
 
 METRIC_PRIORITY = ('accuracy', 'score', 'pass@1', 'humaneval_pass@1', 'bleu', 'rouge1', 'f1')
@@ -51,9 +51,11 @@ class DefaultSummarizer:
         explainer = MissingExplainer(run_dir)
         self.missing: dict[tuple[str, str], Missing] = {}  # (dataset, model) -> why '-'
         self.sample_stats: list[list[Any]] = []  # model, dataset, samples, failed, tokens
+        self.results: dict[tuple[str, str], dict[str, Any]] = {}  # (model, dataset) -> result
         for d in datasets:
             abbr = dataset_abbr(d)
             results = [self._result(run_dir, m, d) for m in models]
+            self.results.update({(model_abbr(m), abbr): r for m, r in zip(models, results) if r})
             metric = pick_metric(results)
             row: list[Any] = [abbr, fingerprint(d.get('infer_cfg', {}), d.get('eval_cfg', {}))[:6],
                               metric or '-', dataset_mode(d)]
@@ -74,18 +76,22 @@ class DefaultSummarizer:
                                               tokens.get('prompt_tokens', '-'),
                                               tokens.get('completion_tokens', '-')])
             rows.append(row)
+        known = {dataset_abbr(d) for d in datasets}
         for group in self.summary_groups:
             check_group(group)
+            if not any(subset_name(s) in known for s in group['subsets']):
+                continue  # a group of datasets this run does not have (e.g. the example's)
+            known.add(group['name'])
             row = [group['name'], '-', group_mode(group), '-']
             for m in models:
-                values = [scores.get((model_abbr(m), s)) for s in group['subsets']]
-                average = group_average(group, values, [counts.get((model_abbr(m), s))
+                values = [self._score(scores, model_abbr(m), s) for s in group['subsets']]
+                average = group_average(group, values, [counts.get((model_abbr(m), subset_name(s)))
                                                         for s in group['subsets']])
                 if average is not None:  # a later group may average this one
                     scores[(model_abbr(m), group['name'])] = average
                     counts[(model_abbr(m), group['name'])] = sum(
-                        counts.get((model_abbr(m), s)) or 0 for s in group['subsets'])
-                lacking = [s for s, v in zip(group['subsets'], values) if v is None]
+                        counts.get((model_abbr(m), subset_name(s))) or 0 for s in group['subsets'])
+                lacking = [subset_name(s) for s, v in zip(group['subsets'], values) if v is None]
                 if average is None:
                     self.missing[(group['name'], model_abbr(m))] = Missing(
                         'incomplete', f"no average: no score on {', '.join(lacking)}" if lacking
@@ -93,10 +99,36 @@ class DefaultSummarizer:
                 row.append('-' if average is None else f'{average:.2f}')
             rows.append(row)
         if self.dataset_abbrs:
-            order = {a: i for i, a in enumerate(self.dataset_abbrs)}
-            rows = [r for r in rows if r[0] in order]
-            rows.sort(key=lambda r: order[r[0]])
+            rows = self._ordered(rows, models)
         return header, rows
+
+    def _score(self, scores: dict[tuple[str, str], float], model: str, subset: Any) -> float | None:
+        """A subset's score: ``'abbr'`` (its main metric or group average) or
+        ``['abbr', 'metric']`` (that metric of the dataset's result)."""
+        if isinstance(subset, (list, tuple)) and len(subset) == 2:
+            value = self.results.get((model, str(subset[0])), {}).get(str(subset[1]))
+            return float(value) if isinstance(value, (int, float)) else None
+        return scores.get((model, subset_name(subset)))
+
+    def _ordered(self, rows: list[list[Any]], models: list[dict[str, Any]]) -> list[list[Any]]:
+        """Rows in ``dataset_abbrs`` order. An entry is an abbr (its row), ``[abbr, metric]``
+        (a row for that metric) or any other text (a row of ``-``, e.g. a section title)."""
+        by_name = {r[0]: r for r in rows}
+        out = []
+        for entry in self.dataset_abbrs or []:
+            if isinstance(entry, (list, tuple)) and len(entry) == 2:
+                abbr, metric = str(entry[0]), str(entry[1])
+                base = by_name.get(abbr)
+                row: list[Any] = [abbr, base[1] if base else '-', metric, base[3] if base else '-']
+                for m in models:
+                    value = self._score({}, model_abbr(m), [abbr, metric])
+                    row.append('-' if value is None else f'{value:.2f}')
+                out.append(row)
+            elif str(entry) in by_name:
+                out.append(by_name[str(entry)])
+            else:
+                out.append([str(entry), '-', '-', '-'] + ['-'] * len(models))
+        return out
 
     @staticmethod
     def _result(run_dir: str, model: dict, dataset: dict) -> dict | None:

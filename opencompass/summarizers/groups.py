@@ -14,6 +14,11 @@ from typing import Any
 from ..errors import ConfigError
 
 
+def subset_name(subset: Any) -> str:
+    """The dataset (or group) a subset names: ``'abbr'`` or ``['abbr', 'metric']``."""
+    return str(subset[0]) if isinstance(subset, (list, tuple)) and subset else str(subset)
+
+
 def group_mode(group: dict[str, Any]) -> str:
     """The summary table's ``metric`` column for the group."""
     return 'weighted_average' if group.get('weights') else 'naive_average'
@@ -44,7 +49,7 @@ def group_average(group: dict[str, Any], values: list[float | None],
     if weights == 'num_samples':
         w = [float(c) if isinstance(c, (int, float)) else None for c in counts]
     elif isinstance(weights, dict):
-        w = [float(weights.get(s, 0)) for s in subsets]
+        w = [float(weights.get(subset_name(s), 0)) for s in subsets]
     else:
         w = [1.0] * len(subsets)
     needed = [(v, x) for v, x in zip(values, w) if x is None or x > 0]

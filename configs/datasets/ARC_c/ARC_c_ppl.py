@@ -1,30 +1,12 @@
-"""ARC-Challenge (AI2 Reasoning Challenge), zero-shot, scored by loglikelihood: the option
-whose text, written after the question, the model finds least perplexing.
+"""``opencompass.configs.datasets.ARC_c.ARC_c_ppl`` with its data at
+path='./data/ARC/ARC-c/ARC-Challenge-Test.jsonl'
+(the layout of docs/benchmarks-and-data.md, relative to the directory run from)."""
+from mmengine.config import read_base
 
-Data: data/ARC/ARC-c/ARC-Challenge-Test.jsonl (see the README, "Benchmarks").
-"""
-from opencompass.datasets import ARCDataset
-from opencompass.openicl.icl_evaluator import AccEvaluator
-from opencompass.openicl.icl_inferencer import PPLInferencer
-from opencompass.openicl.icl_prompt_template import PromptTemplate
-from opencompass.openicl.icl_retriever import ZeroRetriever
-
-ARC_c_reader_cfg = dict(input_columns=['question', 'textA', 'textB', 'textC', 'textD'],
-                        output_column='answerKey')
-
-ARC_c_datasets = [
-    dict(
-        abbr='ARC-c',
-        type=ARCDataset,
-        path='./data/ARC/ARC-c/ARC-Challenge-Test.jsonl',
-        reader_cfg=ARC_c_reader_cfg,
-        infer_cfg=dict(
-            prompt_template=dict(
-                type=PromptTemplate,
-                template={_opt: 'Question: {question}\nAnswer: {text' + _opt + '}'
-                          for _opt in ['A', 'B', 'C', 'D']}),
-            retriever=dict(type=ZeroRetriever),
-            inferencer=dict(type=PPLInferencer)),
-        eval_cfg=dict(evaluator=dict(type=AccEvaluator)),
+with read_base():
+    from opencompass.configs.datasets.ARC_c.ARC_c_ppl import (
+        ARC_c_datasets as _base_datasets,
     )
-]
+
+ARC_c_datasets = [dict(_d, path='./data/ARC/ARC-c/ARC-Challenge-Test.jsonl')
+                  for _d in _base_datasets]

@@ -1,44 +1,12 @@
-"""GSM8K: grade-school math, 4-shot chain of thought, answered by generation.
+"""``opencompass.configs.datasets.gsm8k.gsm8k_gen`` with its data at
+path='./data/gsm8k'
+(the layout of docs/benchmarks-and-data.md, relative to the directory run from)."""
+from mmengine.config import read_base
 
-Data: data/gsm8k/{train,test}.jsonl (see the README, "Benchmarks"). The few-shot
-examples are the first four train problems with their worked solutions, so the model
-learns to end with "#### <number>"; ``gsm8k_postprocess`` reads that number (or the
-one after "The answer is", or the last number) and ``Gsm8kEvaluator`` compares it with
-the reference's "#### <number>" as numbers.
-"""
-from opencompass.datasets import (
-                                  GSM8KDataset,
-                                  Gsm8kEvaluator,
-                                  gsm8k_dataset_postprocess,
-                                  gsm8k_postprocess,
-)
-from opencompass.openicl.icl_inferencer import GenInferencer
-from opencompass.openicl.icl_prompt_template import PromptTemplate
-from opencompass.openicl.icl_retriever import FixKRetriever
-
-gsm8k_reader_cfg = dict(input_columns=['question'], output_column='answer')
-
-gsm8k_datasets = [
-    dict(
-        abbr='gsm8k',
-        type=GSM8KDataset,
-        path='./data/gsm8k',
-        reader_cfg=gsm8k_reader_cfg,
-        infer_cfg=dict(
-            ice_template=dict(type=PromptTemplate,
-                              template='Question: {question}\nAnswer: {answer}\n'),
-            prompt_template=dict(
-                type=PromptTemplate,
-                template=dict(round=[
-                    dict(role='HUMAN', prompt='</E>Question: {question}\nAnswer:'),
-                    dict(role='BOT', prompt='{answer}'),
-                ]),
-                ice_token='</E>'),
-            retriever=dict(type=FixKRetriever, fix_id_list=[0, 1, 2, 3]),
-            inferencer=dict(type=GenInferencer, max_out_len=512,
-                            stopping_criteria=['Question:', '\n\n\n'])),
-        eval_cfg=dict(evaluator=dict(type=Gsm8kEvaluator),
-                      pred_postprocessor=dict(type=gsm8k_postprocess),
-                      dataset_postprocessor=dict(type=gsm8k_dataset_postprocess)),
+with read_base():
+    from opencompass.configs.datasets.gsm8k.gsm8k_gen import (
+        gsm8k_datasets as _base_datasets,
     )
-]
+
+gsm8k_datasets = [dict(_d, path='./data/gsm8k')
+                  for _d in _base_datasets]

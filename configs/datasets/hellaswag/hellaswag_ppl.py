@@ -1,28 +1,12 @@
-"""HellaSwag, zero-shot, scored by loglikelihood: the context followed by each ending,
-the least perplexing ending is the model's choice.
+"""``opencompass.configs.datasets.hellaswag.hellaswag_ppl`` with its data at
+path='./data/hellaswag/hellaswag_val.jsonl'
+(the layout of docs/benchmarks-and-data.md, relative to the directory run from)."""
+from mmengine.config import read_base
 
-Data: data/hellaswag/hellaswag_val.jsonl (see the README, "Benchmarks").
-"""
-from opencompass.datasets import HellaswagDataset
-from opencompass.openicl.icl_evaluator import AccEvaluator
-from opencompass.openicl.icl_inferencer import PPLInferencer
-from opencompass.openicl.icl_prompt_template import PromptTemplate
-from opencompass.openicl.icl_retriever import ZeroRetriever
-
-hellaswag_reader_cfg = dict(input_columns=['ctx', 'A', 'B', 'C', 'D'], output_column='label')
-
-hellaswag_datasets = [
-    dict(
-        abbr='hellaswag',
-        type=HellaswagDataset,
-        path='./data/hellaswag/hellaswag_val.jsonl',
-        reader_cfg=hellaswag_reader_cfg,
-        infer_cfg=dict(
-            prompt_template=dict(
-                type=PromptTemplate,
-                template={_opt: '{ctx} {' + _opt + '}' for _opt in ['A', 'B', 'C', 'D']}),
-            retriever=dict(type=ZeroRetriever),
-            inferencer=dict(type=PPLInferencer)),
-        eval_cfg=dict(evaluator=dict(type=AccEvaluator)),
+with read_base():
+    from opencompass.configs.datasets.hellaswag.hellaswag_ppl import (
+        hellaswag_datasets as _base_datasets,
     )
-]
+
+hellaswag_datasets = [dict(_d, path='./data/hellaswag/hellaswag_val.jsonl')
+                      for _d in _base_datasets]
