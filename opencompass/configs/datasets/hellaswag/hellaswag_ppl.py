@@ -16,6 +16,7 @@ hellaswag_datasets = [
         abbr='hellaswag',
         type=HellaswagDataset,
         path='opencompass/hellaswag',
+        label_format='letter',  # the templates are keyed A-D (OpenCompass's own file has 0-3)
         reader_cfg=hellaswag_reader_cfg,
         infer_cfg=dict(
             prompt_template=dict(
