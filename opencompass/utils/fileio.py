@@ -5,7 +5,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 
 def atomic_write_text(path: str, text: str) -> None:
@@ -46,7 +46,7 @@ class Journal:
     def __init__(self, path: str, fingerprint: str):
         self.path = path
         self.fingerprint = fingerprint
-        self._fh = None
+        self._fh: IO[str] | None = None
 
     def load(self) -> dict[str, Any]:
         """Return ``{sample_id: record}`` of what a previous attempt finished."""
@@ -76,12 +76,12 @@ class Journal:
         """Open for appending; ``keep=False`` starts a fresh journal."""
         os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
         if keep and os.path.exists(self.path):
-            self._fh = open(self.path, 'a', encoding='utf-8')
-            self._fh.write('\n')  # terminate a torn last line, if any
+            fh = self._fh = open(self.path, 'a', encoding='utf-8')
+            fh.write('\n')  # terminate a torn last line, if any
         else:
-            self._fh = open(self.path, 'w', encoding='utf-8')
-            self._fh.write(json.dumps({'fingerprint': self.fingerprint}) + '\n')
-        self._fh.flush()
+            fh = self._fh = open(self.path, 'w', encoding='utf-8')
+            fh.write(json.dumps({'fingerprint': self.fingerprint}) + '\n')
+        fh.flush()
 
     def append(self, items: dict[str, Any]) -> None:
         assert self._fh is not None, 'Journal.open() first'

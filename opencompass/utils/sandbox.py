@@ -36,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from .logging import get_logger
 
@@ -67,7 +68,7 @@ class SandboxResult:
     stdout: str = ''
     stderr: str = ''
     duration: float = 0.0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -75,7 +76,7 @@ class SandboxResult:
 
 
 @lru_cache(maxsize=1)
-def isolation() -> dict:
+def isolation() -> dict[str, Any]:
     """What this machine allows: ``{'netns': [...] or None, 'uid': int or None}``."""
     root = os.geteuid() == 0
     netns = None
@@ -166,7 +167,7 @@ def run_python(code: str, limits: SandboxLimits | None = None, guard: bool = Tru
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -183,7 +184,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
                 pass
 
 
-def _supervise(proc: subprocess.Popen, report_r: int, payload: bytes, token: str,
+def _supervise(proc: subprocess.Popen[bytes], report_r: int, payload: bytes, token: str,
                limits: SandboxLimits, start: float) -> SandboxResult:
     """Feed the request, collect bounded output and the report, enforce the deadline."""
     deadline = start + limits.timeout
@@ -240,7 +241,7 @@ def _supervise(proc: subprocess.Popen, report_r: int, payload: bytes, token: str
     return result
 
 
-def _parse_report(text: str, token: str) -> dict | None:
+def _parse_report(text: str, token: str) -> dict[str, Any] | None:
     for line in text.splitlines():
         try:
             report = json.loads(line)
@@ -255,7 +256,7 @@ def _parse_report(text: str, token: str) -> dict | None:
 def _crash_reason(returncode: int | None, stderr: str) -> str:
     if returncode is not None and returncode < 0:
         sig = -returncode
-        names = {signal.SIGXCPU: 'CPU time limit', signal.SIGXFSZ: 'file size limit',
+        names: dict[int, str] = {signal.SIGXCPU: 'CPU time limit', signal.SIGXFSZ: 'file size limit',
                  signal.SIGKILL: 'killed (memory or process limit?)',
                  signal.SIGALRM: 'wall-clock limit', signal.SIGSEGV: 'segmentation fault'}
         try:

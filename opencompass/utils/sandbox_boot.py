@@ -20,6 +20,8 @@ import os
 import resource
 import signal
 import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 _BLOCKED_MODULES = (
     'subprocess', '_posixsubprocess', 'multiprocessing', '_multiprocessing', 'ctypes', '_ctypes',
@@ -38,7 +40,7 @@ _BLOCKED_OS = (
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
-def _set_limits(limits: dict) -> None:
+def _set_limits(limits: dict[str, Any]) -> None:
     """Soft == hard, so the program cannot raise them back."""
     table = {'memory_bytes': resource.RLIMIT_AS, 'cpu_seconds': resource.RLIMIT_CPU,
              'file_bytes': resource.RLIMIT_FSIZE, 'processes': resource.RLIMIT_NPROC,
@@ -59,41 +61,42 @@ def _drop_privileges(uid: int, gid: int) -> None:
     os.setuid(uid)
 
 
-def _denied(name: str):
-    def deny(*_args, **_kwargs):
+def _denied(name: str) -> Callable[..., NoReturn]:
+    def deny(*_args: object, **_kwargs: object) -> NoReturn:
         raise PermissionError(f'{name}() is disabled in the sandbox')
     return deny
 
 
-def _inside(path, workdir: str) -> bool:
+def _inside(path: Any, workdir: str) -> bool:
     if isinstance(path, int):
         return True  # an already open descriptor
     real = os.path.realpath(os.fspath(path))
-    return real == workdir or real.startswith(workdir + os.sep)
+    return real == workdir or str(real).startswith(workdir + os.sep)
 
 
 def _guard(workdir: str) -> None:
     """Disable process creation, sockets and writes outside ``workdir`` for the program."""
-    real_open, real_os_open, real_fileio = builtins.open, os.open, io.FileIO
+    real_open, real_os_open = builtins.open, os.open
 
-    def safe_open(file, mode='r', *args, **kwargs):
+    def safe_open(file: Any, mode: str = 'r', *args: Any, **kwargs: Any) -> Any:
         if any(c in mode for c in 'wax+') and not _inside(file, workdir):
             raise PermissionError(f'writing {file!r} outside the sandbox directory is disabled')
         return real_open(file, mode, *args, **kwargs)
 
-    def safe_os_open(path, flags, *args, **kwargs):
+    def safe_os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
         if flags & _WRITE_FLAGS and not _inside(path, workdir):
             raise PermissionError(f'writing {path!r} outside the sandbox directory is disabled')
         return real_os_open(path, flags, *args, **kwargs)
 
-    class SafeFileIO(real_fileio):
-        def __init__(self, file, mode='r', *args, **kwargs):
+    class SafeFileIO(io.FileIO):
+        def __init__(self, file: Any, mode: str = 'r', *args: Any, **kwargs: Any) -> None:
             if any(c in mode for c in 'wax+') and not _inside(file, workdir):
                 raise PermissionError(f'writing {file!r} outside the sandbox directory is disabled')
             super().__init__(file, mode, *args, **kwargs)
 
     builtins.open = io.open = safe_open
-    io.FileIO = SafeFileIO
+    # typeshed declares io.FileIO a class, not a variable; replacing it is the point here
+    io.FileIO = SafeFileIO  # type: ignore[misc]
     os.open = safe_os_open
     posix = sys.modules.get('posix')
     for name in _BLOCKED_OS:
@@ -101,10 +104,11 @@ def _guard(workdir: str) -> None:
             if module is not None and hasattr(module, name):
                 setattr(module, name, _denied(name))
     if posix is not None:
-        posix.open = safe_os_open
+        posix.open = safe_os_open  # type: ignore[attr-defined]  # posix is a ModuleType
     for name in _BLOCKED_MODULES:
-        sys.modules[name] = None  # `import name` now raises ImportError
-    builtins.exit = builtins.quit = _denied('exit')
+        sys.modules[name] = None  # type: ignore[assignment]  # `import name` now raises ImportError
+    # typeshed types exit/quit as site.Quitter objects; any callable replaces them at run time
+    builtins.exit = builtins.quit = _denied('exit')  # type: ignore[assignment]
 
 
 def _describe(exc: BaseException) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 from ..registry import dotted_name
@@ -33,7 +34,7 @@ def redact(obj: Any) -> Any:
     return obj
 
 
-def externalize_secrets(obj: Any, env: dict | None = None) -> Any:
+def externalize_secrets(obj: Any, env: MutableMapping[str, str] | None = None) -> Any:
     """A copy where literal API keys become ``$OC_SECRET_<hash>`` references.
 
     The values go into ``env`` (default ``os.environ``), which task processes

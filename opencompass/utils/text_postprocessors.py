@@ -57,7 +57,7 @@ def _normalize_text(text: str) -> str:
     return re.sub(r'[*_`]+', '', text)
 
 
-def _is_word_use(text: str, m: re.Match) -> bool:
+def _is_word_use(text: str, m: re.Match[str]) -> bool:
     """True when a matched ``A``/``I`` is the English article/pronoun (``A good choice``)."""
     return m.group(1) in 'AaIi' and re.match(r'\s+[a-z]', text[m.end(1):]) is not None
 
