@@ -64,7 +64,7 @@ class HellaswagDataset(BaseDataset):
             if str(label) not in ('0', '1', '2', '3'):
                 raise DatasetError(f'{path}:{lineno}: label must be 0-3, found {label!r} '
                                    '(the public test split has no labels; use the val split)')
-            out = {'ctx': preprocess(str(ctx))}
+            out: dict[str, str | int] = {'ctx': preprocess(str(ctx))}
             out.update({letter: preprocess(str(e)) for letter, e in zip(LETTERS, endings)})
             out['label'] = LETTERS[int(label)] if label_format == 'letter' else int(label)
             out['activity_label'] = row.get('activity_label', '')
