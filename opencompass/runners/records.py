@@ -57,13 +57,13 @@ def record_stage(run_dir: str, stage: str, tasks: list[BaseTask],
         pass
 
 
-def failures_by_pair(records: list[dict[str, Any]], stage: str) -> dict[tuple[str, str], dict]:
+def failures_by_pair(records: list[dict[str, Any]], stage: str) -> dict[tuple[str, str], dict[str, Any]]:
     """For each (model, dataset), the newest failed record of ``stage`` covering it.
 
     Each task name keeps only its latest record, so a failure listed here was not
     fixed by a later attempt of the same task.
     """
-    out: dict[tuple[str, str], dict] = {}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
     for r in sorted((r for r in records if r.get('stage') == stage and not r.get('ok')),
                     key=lambda r: r.get('finished', 0)):
         for pair in r.get('pairs', []):

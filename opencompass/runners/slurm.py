@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import IO, Any
 
 from ..errors import ConfigError
 from ..registry import RUNNERS
@@ -20,7 +20,7 @@ from ..tasks.base import BaseTask
 from ..utils.logging import get_logger
 from . import slurm_cmd as sc
 from .base import BaseRunner, TaskStatus
-from .local import last_error_line, task_weight
+from .common import last_error_line, task_weight
 from .progress import TaskProgress
 
 # srun's exit status when its job was cancelled (scancel, preemption) or killed
@@ -35,11 +35,11 @@ class SlurmJob:
 
     def __init__(self, task: BaseTask, attempt: int, name: str, argv: list[str]):
         self.task, self.attempt, self.name, self.argv = task, attempt, name, argv
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.state = 'NEW'
         self.returncode: int | None = None
 
-    def submit(self, log: Any, env: dict[str, str]) -> None:
+    def submit(self, log: IO[str], env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, env=env,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         self.state = 'SUBMITTED'
