@@ -54,11 +54,11 @@ class HumanEvalEvaluator(BaseEvaluator):
         self.n_workers = int(n_workers or min(8, os.cpu_count() or 1))
         self.memory_mb = int(memory_mb)
 
-    def score(self, predictions: list, references: list,
-              test_set: list[dict] | None = None) -> dict[str, Any]:
-        error = self.check_lengths(predictions, references)
-        if error:
-            return error
+    def score(self, predictions: list[Any], references: list[Any],
+              test_set: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        mismatch = self.check_lengths(predictions, references)
+        if mismatch:
+            return mismatch
         problems, error = self._problems(references, test_set)
         if error:
             return {'error': error}
@@ -90,9 +90,9 @@ class HumanEvalEvaluator(BaseEvaluator):
             detail['correct'] = bool(samples) and all(s['passed'] for s in samples)
         return {**self._metrics(per_task), 'details': details}
 
-    def _problems(self, references: list, test_set: list[dict] | None
-                  ) -> tuple[dict[str, dict], str | None]:
-        problems: dict[str, dict] = {}
+    def _problems(self, references: list[Any], test_set: list[dict[str, Any]] | None
+                  ) -> tuple[dict[str, dict[str, Any]], str | None]:
+        problems: dict[str, dict[str, Any]] = {}
         if test_set is not None:
             for row in test_set:
                 if isinstance(row, dict) and PROBLEM_KEYS <= set(row):
@@ -111,7 +111,7 @@ class HumanEvalEvaluator(BaseEvaluator):
             problems.update({t: shipped[t] for t in needed})
         return problems, None
 
-    def _run_one(self, problem: dict, text: str) -> dict[str, Any]:
+    def _run_one(self, problem: dict[str, Any], text: str) -> dict[str, Any]:
         try:
             return self._execute(problem, text)
         except Exception as e:  # noqa: BLE001 - one odd sample must not stop the others
@@ -119,7 +119,7 @@ class HumanEvalEvaluator(BaseEvaluator):
             return {'code': '', 'mode': '', 'result': f'error: {type(e).__name__}: {e}',
                     'passed': False}
 
-    def _execute(self, problem: dict, text: str) -> dict[str, Any]:
+    def _execute(self, problem: dict[str, Any], text: str) -> dict[str, Any]:
         from ...datasets.humaneval import build_program, with_tests
         from ...utils.sandbox import SandboxLimits, run_python
         program, code, mode = build_program(problem['prompt'], text, problem['entry_point'])

@@ -1,23 +1,28 @@
 """``PPLInferencer``: score every label's prompt, predict the least perplexing label."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError
 from ...registry import ICL_INFERENCERS
+from ..icl_prompt_template import PromptTemplate
 from .icl_base_inferencer import BaseInferencer, OnDone, Sample
+
+if TYPE_CHECKING:
+    from ...models.base import BaseModel
 
 
 @ICL_INFERENCERS.register_module()
 class PPLInferencer(BaseInferencer):
     """For each sample and each label, the mean token loss of the filled template."""
 
-    def __init__(self, labels: list | None = None, **kwargs: Any):
+    def __init__(self, labels: list[Any] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.labels = labels
 
-    def infer(self, model: Any, samples: list[Sample], prompt_template: Any, ice_template: Any,
-              output_column: str | None, on_done: OnDone) -> None:
+    def infer(self, model: BaseModel, samples: list[Sample], prompt_template: PromptTemplate | None,
+              ice_template: PromptTemplate | None, output_column: str | None,
+              on_done: OnDone) -> None:
         template = self.template_for(prompt_template, ice_template)
         labels = self.labels or template.labels
         if not labels:
