@@ -39,7 +39,7 @@ class HuggingFaceCausalLM(BaseModel):
     """A causal LM from a local directory (or ``gguf_file`` in it) via transformers."""
 
     def __init__(self, path: str, tokenizer_path: str | None = None,
-                 tokenizer_kwargs: dict | None = None, model_kwargs: dict | None = None,
+                 tokenizer_kwargs: dict[str, Any] | None = None, model_kwargs: dict[str, Any] | None = None,
                  gguf_file: str | None = None, torch_threads: int | None = None,
                  pad_token_id: int | None = None, **kwargs: Any):
         super().__init__(path=path, **kwargs)
@@ -66,7 +66,8 @@ class HuggingFaceCausalLM(BaseModel):
         except (OSError, ValueError) as e:
             raise ModelError(f"cannot load model '{path}': {str(e).splitlines()[0]}") from e
         self.device = 'cuda' if torch.cuda.is_available() else 'cpu'
-        self.model.to(self.device).eval()
+        # transformers' stubs wrap PreTrainedModel.to and lose its (device) signature
+        self.model.to(self.device).eval()  # type: ignore[arg-type]
         if pad_token_id is not None:
             self.tokenizer.pad_token_id = pad_token_id
         if self.tokenizer.pad_token_id is None:
@@ -116,7 +117,7 @@ class HuggingFaceCausalLM(BaseModel):
         loss = torch.nn.functional.cross_entropy(shift_logits.transpose(1, 2), labels,
                                                  reduction='none')
         per_text = (loss * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return per_text.tolist()
+        return [float(x) for x in per_text.tolist()]
 
 
 HuggingFace = MODELS.register_module('HuggingFace')(HuggingFaceCausalLM)
@@ -145,5 +146,5 @@ class HuggingFacewithChatTemplate(HuggingFaceCausalLM):
             messages, prefix = split_generation_prefix(messages)
             text = self.tokenizer.apply_chat_template(messages, tokenize=False,
                                                       add_generation_prompt=True)
-            return text + prefix
-        return self.tokenizer.apply_chat_template(messages, tokenize=False)
+            return str(text) + prefix  # tokenize=False: already a string
+        return str(self.tokenizer.apply_chat_template(messages, tokenize=False))

@@ -14,7 +14,7 @@ CHAT_ROLES = {'HUMAN': 'user', 'USER': 'user', 'BOT': 'assistant', 'ASSISTANT': 
               'SYSTEM': 'system'}
 
 
-def render_base(prompt: Prompt, meta_template: dict | None, gen: bool) -> str:
+def render_base(prompt: Prompt, meta_template: dict[str, Any] | None, gen: bool) -> str:
     """One string; in ``gen`` mode it ends where the model should start writing."""
     if isinstance(prompt, str):
         return prompt
