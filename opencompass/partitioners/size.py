@@ -34,7 +34,7 @@ class SizePartitioner(BasePartitioner):
         self.gen_task_coef = gen_task_coef
         self.strategy = strategy
 
-    def factor(self, dataset: dict) -> int:
+    def factor(self, dataset: dict[str, Any]) -> int:
         infer_cfg = dataset.get('infer_cfg', {})
         inferencer = short_type(infer_cfg.get('inferencer', {}).get('type', 'GenInferencer'))
         if 'PPL' in inferencer or 'LL' in inferencer:
@@ -44,12 +44,13 @@ class SizePartitioner(BasePartitioner):
             return 1
         return self.gen_task_coef
 
-    def cost(self, dataset: dict) -> int:
+    def cost(self, dataset: dict[str, Any]) -> int:
         if 'part' in dataset:
-            return (dataset['part'][1] - dataset['part'][0]) * self.factor(dataset)
+            return int(dataset['part'][1] - dataset['part'][0]) * self.factor(dataset)
         return estimate_size(dataset) * self.factor(dataset)
 
-    def expand(self, model: dict, datasets: list[dict], stage: str) -> list[dict]:
+    def expand(self, model: dict[str, Any], datasets: list[dict[str, Any]],
+               stage: str) -> list[dict[str, Any]]:
         if stage != 'infer':
             return super().expand(model, datasets, stage)
         out = []
@@ -69,12 +70,12 @@ class SizePartitioner(BasePartitioner):
                 out.append(part)
         return out
 
-    def group(self, datasets: list[dict]) -> list[list[dict]]:
+    def group(self, datasets: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         if self.strategy == 'split':
             return [[d] for d in datasets]
         costed = sorted(((self.cost(d), d) for d in datasets), key=lambda x: -x[0])
-        groups: list[list[dict]] = []
-        current: list[dict] = []
+        groups: list[list[dict[str, Any]]] = []
+        current: list[dict[str, Any]] = []
         load = 0
         for cost, dataset in costed:
             if current and load + cost > self.max_task_size:
