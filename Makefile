@@ -19,7 +19,13 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python run.py configs/eval_demo.py
 
-test: $(STAMP)
+# ruff (lint, import order) and mypy --strict (config in pyproject.toml); `make test` runs them first
+.PHONY: lint
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -q tests
 
 bench: $(STAMP)
