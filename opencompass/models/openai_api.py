@@ -39,8 +39,8 @@ def resolve_key(key: str | list[Any] | None) -> str | None:
         name = DEFAULT_KEY_ENV
     elif key.startswith('ENV:'):
         name = key[4:]
-    elif _ENV_REF.match(key):
-        name = _ENV_REF.match(key).group(1)  # type: ignore[union-attr]
+    elif ref := _ENV_REF.match(key):
+        name = ref.group(1)
     if name is None:
         return key
     value = os.environ.get(name)
