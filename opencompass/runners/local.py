@@ -14,7 +14,7 @@ from ..registry import RUNNERS
 from ..tasks.base import BaseTask
 from ..utils.env import with_package_on_path
 from .base import BaseRunner, TaskStatus
-from .common import last_error_line, task_weight  # also imported from here by older code
+from .common import last_error_line, task_weight  # re-exported (makespan.py patches it here)
 from .progress import TaskProgress
 from .worker import TaskPicker, WorkerPool
 

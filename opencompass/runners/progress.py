@@ -9,7 +9,7 @@ import json
 import sys
 import threading
 import time
-from typing import Any
+from typing import IO
 
 from ..tasks.base import BaseTask
 from ..utils.logging import get_logger
@@ -18,7 +18,7 @@ from ..utils.logging import get_logger
 class TaskProgress:
     """Counts pending/running/done/failed/retried tasks and renders them."""
 
-    def __init__(self, tasks: list[BaseTask], interval: float = 30.0, stream: Any = None):
+    def __init__(self, tasks: list[BaseTask], interval: float = 30.0, stream: IO[str] | None = None):
         self.total = len(tasks)
         self.running: dict[str, BaseTask] = {}
         self.done = self.failed = self.retries = 0
