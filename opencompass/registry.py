@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -88,6 +89,18 @@ class Registry(Generic[M]):
             names.update(getattr(pkg, '__all__', ()))
         return sorted(names)
 
+    def available(self) -> list[str]:
+        """The known names of usable members (imports their modules: for error messages)."""
+        names = []
+        for name in self.known_names():
+            try:
+                member = self.get(name)
+            except Exception:  # noqa: BLE001 - another kind of export, or a broken optional module
+                continue
+            if not inspect.isabstract(member):
+                names.append(name)
+        return names
+
     def get(self, key: Any, where: str = 'type') -> M:
         """Resolve ``key`` (object, registered name or dotted path) to a member."""
         if not isinstance(key, str):
@@ -102,7 +115,7 @@ class Registry(Generic[M]):
             obj = import_dotted(key)
             if obj is not None:
                 return self._checked(obj, where)
-        known = self.known_names()
+        known = self.available()
         hint = difflib.get_close_matches(key.rsplit('.', 1)[-1], known, n=1)
         extra = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
         raise ConfigError(f"{where}: unknown {self.kind} type '{key}'{extra}")
