@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import Any
 
 from ..datasets.build import loader_args
 from ..utils.serialize import fingerprint
@@ -55,23 +56,23 @@ def file_digest(path: str) -> str:
     return _file_cache[key]
 
 
-def data_files_digest(dataset_cfg: dict) -> str:
+def data_files_digest(dataset_cfg: dict[str, Any]) -> str:
     """A digest of the files the dataset's loader reads (``required_files``), if it says."""
     from ..registry import LOAD_DATASET
     loader = loader_args(dataset_cfg)
     try:
         cls = LOAD_DATASET.get(loader.get('type'))
-        files = getattr(cls, 'required_files', lambda **_: [])(**loader)
+        files: list[str] = getattr(cls, 'required_files', lambda **_: [])(**loader)
     except Exception:  # noqa: BLE001 - validation reports bad loaders; hash what we can
         files = []
     return fingerprint([(os.path.basename(f), file_digest(f)) for f in files])
 
 
-def _loader_args(dataset_cfg: dict) -> str:
+def _loader_args(dataset_cfg: dict[str, Any]) -> str:
     return fingerprint(loader_args(dataset_cfg))
 
 
-def infer_components(model_cfg: dict, dataset_cfg: dict,
+def infer_components(model_cfg: dict[str, Any], dataset_cfg: dict[str, Any],
                      with_part: bool = True) -> dict[str, str]:
     """``{component: hash}`` of everything that decides a prediction file."""
     model = {k: v for k, v in model_cfg.items()
@@ -98,7 +99,7 @@ def infer_components(model_cfg: dict, dataset_cfg: dict,
     return parts
 
 
-def eval_components(dataset_cfg: dict, prediction_digests: list[str]) -> dict[str, str]:
+def eval_components(dataset_cfg: dict[str, Any], prediction_digests: list[str]) -> dict[str, str]:
     """``{component: hash}`` of everything that decides a result file."""
     ev = dict(dataset_cfg.get('eval_cfg') or {})
     return {

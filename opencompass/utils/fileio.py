@@ -41,11 +41,16 @@ class Journal:
     whose header does not match is discarded. Torn last lines and duplicates are
     ignored when reading, so a ``kill -9`` at any moment loses at most the
     sample being written.
+
+    Test hook, off by default: with ``OC_JOURNAL_LOG=FILE`` in the environment, every
+    sample journaled (computed and saved) also appends ``LABEL SAMPLE_ID`` to FILE, so
+    a test can check that no sample is computed twice across kills and resumes.
     """
 
-    def __init__(self, path: str, fingerprint: str):
+    def __init__(self, path: str, fingerprint: str, label: str = ''):
         self.path = path
         self.fingerprint = fingerprint
+        self.label = label or os.path.basename(path)  # names this journal in OC_JOURNAL_LOG
         self._fh: IO[str] | None = None
 
     def load(self) -> dict[str, Any]:
@@ -89,6 +94,10 @@ class Journal:
             self._fh.write(json.dumps({'id': sid, 'record': record}, ensure_ascii=False) + '\n')
         self._fh.flush()
         os.fsync(self._fh.fileno())
+        log = os.environ.get('OC_JOURNAL_LOG')
+        if log:
+            with open(log, 'a', encoding='utf-8') as f:
+                f.write(''.join(f'{self.label} {sid}\n' for sid in items))
 
     def close(self) -> None:
         if self._fh:
