@@ -23,28 +23,22 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from fake_model import SleepTask  # noqa: E402
+
 from opencompass.runners.slurm import SlurmRunner  # noqa: E402
 from opencompass.runners.slurm_cmd import preflight  # noqa: E402
-from opencompass.tasks.base import BaseTask  # noqa: E402
 from opencompass.utils.logging import setup_logging  # noqa: E402
 
 PRINT_TIME = 'import time; print(repr(time.time()), flush=True)'
 
 
-class SleepTask(BaseTask):
-    """A stand-in task: sleeps, then writes its one output file."""
-
-    stage = 'infer'
-
-    def output_paths(self) -> list[str]:
-        return [os.path.join(self.work_dir, 'out', f'{self.slug}.done')]
-
-    def is_done(self) -> bool:
-        return os.path.exists(self.output_paths()[0])
+class BareSleepTask(SleepTask):
+    """The shared sleep task, started as a bare ``python -c`` (nothing imported), so the
+    makespan measures Slurm and the runner, not Python start-up."""
 
     def command(self) -> list[str]:
         out = self.output_paths()[0]
-        code = (f'import os, time; time.sleep({self.cfg["seconds"]}); '
+        code = (f'import os, time; time.sleep({self.seconds()}); '
                 f'os.makedirs({os.path.dirname(out)!r}, exist_ok=True); open({out!r}, "w")')
         return [sys.executable, '-c', code]
 
@@ -81,8 +75,8 @@ def main() -> None:
     n_slots = slots(args.partition)
     with tempfile.TemporaryDirectory(prefix='oc-bench-') as tmp:
         run_dir = os.path.join(tmp, time.strftime('%Y%m%d_%H%M%S'))
-        tasks = [SleepTask({'models': [{'abbr': 'm'}], 'datasets': [[{'abbr': f'd{i}'}]],
-                            'work_dir': run_dir, 'seconds': args.task_seconds})
+        tasks = [BareSleepTask({'models': [{'abbr': 'm'}], 'datasets': [[{'abbr': f'd{i}'}]],
+                                'work_dir': run_dir, 'seconds': args.task_seconds})
                  for i in range(args.tasks)]
         runner = SlurmRunner(partition=args.partition, max_num_workers=n_slots * 2, retry=0,
                              poll_interval=0.1)
