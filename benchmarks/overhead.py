@@ -4,8 +4,12 @@ The job: 2 tiny models x 4 small datasets (2 generation, 2 multiple choice), all
 stages (infer, eval, summary). The baseline is ``compute_alone.py``: the same
 forward passes in a plain script, measured in the same run. With 1 worker it
 runs both models in one process; with 2 workers, one process per model at once.
-Target: overhead under 10 % of OpenCompass's on this job (~71 s with 1 worker
-here, so ~7 s).
+Target: overhead under 10 % of the compute time (wall and CPU seconds).
+
+For scale only, the rows also quote OpenCompass's overhead on this job as
+measured once before (issue 8's table: 98 s - 27 s with 1 worker, 69 s - 27 s with
+2); it is not measured here (that needs OpenCompass installed) and no target
+depends on it.
 """
 from __future__ import annotations
 
@@ -29,7 +33,9 @@ from common import (
     write_run_config,
 )
 
-OC_OVERHEAD = {1: 98 - 27, 2: 69 - 27}  # issue 8: OpenCompass wall minus compute, seconds
+# OpenCompass wall minus compute on this job, seconds: quoted from issue 8, not measured here
+OC_OVERHEAD_QUOTED = {1: 98 - 27, 2: 69 - 27}
+TARGET_FRACTION = 0.1  # overhead under 10 % of the compute alone
 
 
 def compute_alone(model: str, data: str, rows: int, workers: int) -> tuple[float, float]:
@@ -65,16 +71,17 @@ def run(rows: int = 50, workers: tuple[int, ...] = (1, 2), repeat: int = 1) -> l
             if best is None or e2e[0] - compute[0] < best[1][0] - best[0][0]:
                 best = (compute, e2e)
         (c_wall, c_cpu), (e_wall, e_cpu) = best
-        target = 0.1 * OC_OVERHEAD[n]
+        wall_target, cpu_target = TARGET_FRACTION * c_wall, TARGET_FRACTION * c_cpu
         out += [
             Row('overhead', f'end to end, 2 models x 4 datasets x {rows} rows, {n} worker(s)',
-                e_wall, 's', 'compute alone', c_wall),
+                e_wall, 's', 'compute alone (same run)', c_wall),
             Row('overhead', f'overhead (wall) = end to end - compute alone, {n} worker(s)',
-                e_wall - c_wall, 's', 'OpenCompass overhead (issue table)',
-                float(OC_OVERHEAD[n]), f'< {target:.1f} s (10 % of OC)', e_wall - c_wall < target),
+                e_wall - c_wall, 's', 'OpenCompass, quoted from issue 8 (not this run)',
+                float(OC_OVERHEAD_QUOTED[n]),
+                f'< {wall_target:.2f} s (10 % of compute)', e_wall - c_wall < wall_target),
             Row('overhead', f'overhead (CPU seconds, all processes), {n} worker(s)',
-                e_cpu - c_cpu, 's', 'compute alone CPU', c_cpu, f'< {target:.1f} s',
-                e_cpu - c_cpu < target),
+                e_cpu - c_cpu, 's', 'compute alone CPU (same run)', c_cpu,
+                f'< {cpu_target:.2f} s (10 % of compute)', e_cpu - c_cpu < cpu_target),
         ]
     return out
 

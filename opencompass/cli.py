@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
                         'or a run directory) side by side')
     p.add_argument('--dry-run', action='store_true',
                    help='print the task plan (and commands) and exit without running anything')
+    p.add_argument('--allow-unsafe-code', action='store_true',
+                   help='run generated code unconfined where no sandbox is available (warned)')
     p.add_argument('--max-num-workers', type=int, default=None,
                    help='tasks to run at once (overrides the config)')
     p.add_argument('--force', action='store_true', help='redo every task, even fresh ones')
@@ -43,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     import traceback  # imports after parsing: `--help` stays as fast as a bare Python start
 
     from .utils.logging import get_logger, setup_logging
+    from .utils.redaction import redact_std_streams
+    redact_std_streams()  # known secrets never reach the console
     setup_logging()
     _sigterm_as_interrupt()
     logger = get_logger()
@@ -77,6 +81,7 @@ def _crash_log(text: str) -> str:
     import tempfile
     fd, path = tempfile.mkstemp(prefix='opencompass-crash-', suffix='.log')
     with os.fdopen(fd, 'w') as f:
-        f.write(text)
+        from .utils.redaction import scrub
+        f.write(scrub(text))
     return path
 

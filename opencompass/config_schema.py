@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .utils.abbr import dataset_abbr
+from .utils.redaction import scrub
 
 Add = Callable[[str], None]
 Check = Callable[[Any], bool]
@@ -85,7 +86,7 @@ def _values(add: Add, cfg: Any, spec: dict[str, Check], where: str) -> None:
         if key in cfg and not check(cfg[key]):
             value = cfg[key]
             add(f'{where}.{key}: expected {EXPECTED.get(check, "another value")}, got '
-                f'{value!r:.60} ({type(value).__name__})')
+                f'{scrub(repr(value))[:60]} ({type(value).__name__})')
 
 
 def _known(add: Add, cfg: Any, known: tuple[str, ...] | dict[str, Any], where: str, what: str) -> None:

@@ -51,13 +51,17 @@ class Pipeline:
             raise ConfigError(f'-m {args.mode} works on an existing run: add -r (newest run) or '
                               '-r TIMESTAMP')
         cfg = load_config(args.config)
+        from .utils.redaction import register_config, register_environment
+        register_config(cfg)  # from here on, every secret is scrubbed from what the run writes
+        register_environment()
         self.slurm = bool(args.partition)
         cfg = fill_defaults(cfg, slurm=self.slurm)
         self._apply_cli_overrides(cfg)
         validate(cfg)
-        # literal API keys move to environment variables that task processes inherit
+        # literal secrets move to environment variables that task processes inherit
         from .utils.serialize import externalize_secrets
         cfg['models'] = externalize_secrets(cfg['models'])
+        cfg['datasets'] = externalize_secrets(cfg['datasets'])
         self.cfg = cfg
         work_dir = args.work_dir or cfg.get('work_dir') or 'outputs/default'
         self.work_dir = os.path.abspath(work_dir)
@@ -103,6 +107,9 @@ class Pipeline:
         stages = STAGES[self.args.mode]
         if self.args.dry_run:
             return self.dry_run(stages)
+        if 'eval' in stages:  # refuse before anything runs to run generated code unconfined
+            from .utils.sandbox import preflight
+            preflight(self.cfg['datasets'], bool(getattr(self.args, 'allow_unsafe_code', False)))
         with RunLock(self.run_dir):  # one writer per run directory
             os.makedirs(os.path.join(self.run_dir, 'configs'), exist_ok=True)
             add_file_handler(os.path.join(self.run_dir, 'logs', 'run.log'))

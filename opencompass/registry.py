@@ -93,11 +93,14 @@ class Registry(Generic[M]):
         """The known names of usable members (imports their modules: for error messages)."""
         names = []
         for name in self.known_names():
-            try:
-                member = self.get(name)
-            except Exception:  # noqa: BLE001 - another kind of export, or a broken optional module
-                continue
-            if not inspect.isabstract(member):
+            member = self._members.get(name)
+            if member is None and self.package:
+                try:
+                    member = getattr(importlib.import_module(self.package), name)
+                except Exception:  # noqa: BLE001 - a broken optional module: not available
+                    continue
+            if self.mismatch(member) is None and not inspect.isabstract(member) \
+                    and not getattr(member, '_is_protocol', False):
                 names.append(name)
         return names
 
@@ -109,12 +112,15 @@ class Registry(Generic[M]):
             return self._members[key]
         if self.package:
             pkg = importlib.import_module(self.package)
-            if key in getattr(pkg, '__all__', ()):
-                return self._checked(getattr(pkg, key), where)
+            if key in getattr(pkg, '__all__', ()) and self.mismatch(getattr(pkg, key)) is None:
+                return cast(M, getattr(pkg, key))  # else another kind: _late_lookup says which
         if '.' in key:
             obj = import_dotted(key)
             if obj is not None:
                 return self._checked(obj, where)
+        late = _late_lookup(self, key, where)  # an alias; or one line for OpenCompass's names
+        if late is not None:
+            return self._checked(late, where)
         known = self.available()
         hint = difflib.get_close_matches(key.rsplit('.', 1)[-1], known, n=1)
         extra = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
@@ -125,6 +131,36 @@ class Registry(Generic[M]):
         if problem:
             raise ConfigError(f'{where}: not a {self.kind}: {problem}')
         return cast(M, obj)
+
+
+def _late_lookup(registry: Registry[Any], key: str, where: str) -> Any | None:
+    """After the quick lookups failed: an alias registered when the registry's package was
+    imported; else, for a name that is not ours, a ConfigError saying what it is: one of
+    our components of another kind, or an OpenCompass component this project lacks
+    (one line, no guess). None lets the caller suggest a near-miss of our own names."""
+    if registry.package:
+        importlib.import_module(registry.package)  # registers its aliases
+        if key in registry._members:
+            return registry._members[key]
+    short = key.rsplit('.', 1)[-1]
+    packages = [p for r in _ALL if r.package for p in (r.package, r.package.rpartition('.')[0])]
+    for package in dict.fromkeys(p for p in packages if p != 'opencompass'):
+        module = importlib.import_module(package)
+        if short in getattr(module, '__all__', ()):
+            obj = getattr(module, short)
+            other = next((r for r in _ALL if any(m is obj for m in r._members.values())), None)
+            if other is registry and short == key:  # ours, exported next to the usual package
+                return obj
+            if other is not None and other is not registry:
+                raise ConfigError(f"{where}: '{short}' is {_a(other.kind)}, not {_a(registry.kind)}")
+    from .utils.opencompass_names import is_opencompass_name, not_supported_message
+    if is_opencompass_name(key):
+        raise ConfigError(f'{where}: {not_supported_message(key)}')
+    return None
+
+
+def _a(noun: str) -> str:
+    return ('an ' if noun[:1] in 'aeiou' else 'a ') + noun
 
 
 def import_dotted(path: str) -> Any | None:
@@ -178,8 +214,11 @@ SUMMARIZERS: Registry[type[Summarizer]] = Registry(
 def build(cfg: dict[str, Any], registry: Registry[type[T]], where: str = 'type', **extra: Any) -> T:
     """Instantiate ``cfg['type']`` from ``registry`` with the other keys as arguments."""
     if not isinstance(cfg, dict) or 'type' not in cfg:
-        raise ConfigError(f'{where}: expected a dict with a "type" key, got {cfg!r:.80}')
-    kwargs = {k: v for k, v in cfg.items() if k != 'type'}
+        from .utils.redaction import scrub  # cut after scrubbing: no half secret survives
+        raise ConfigError(f'{where}: expected a dict with a "type" key, got '
+                          f'{scrub(repr(cfg))[:80]}')
+    from .utils.serialize import internalize_secrets  # $OC_SECRET_* references -> values
+    kwargs = internalize_secrets({k: v for k, v in cfg.items() if k != 'type'})
     kwargs.update(extra)
     cls = registry.get(cfg['type'], where=f'{where}.type')
     try:
@@ -188,3 +227,7 @@ def build(cfg: dict[str, Any], registry: Registry[type[T]], where: str = 'type',
         if 'argument' in str(e):
             raise ConfigError(f'{where}: {e}') from e
         raise
+
+
+_ALL = (MODELS, ICL_EVALUATORS, TEXT_POSTPROCESSORS, ICL_PROMPT_TEMPLATES, ICL_RETRIEVERS,
+        ICL_INFERENCERS, PARTITIONERS, RUNNERS, TASKS, SUMMARIZERS, LOAD_DATASET)

@@ -5,6 +5,7 @@ Each problem is one line naming the config key (``datasets[gsm8k].infer_cfg...``
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from typing import Any
 
@@ -70,6 +71,7 @@ def validate(cfg: dict[str, Any]) -> None:
     for i, d in enumerate(datasets):
         _check_dataset(check, d, i)
     _check_duplicates(check, models, datasets)
+    _check_names(check, models, datasets)
     check_values(check.add, cfg)
     for stage, task in (('infer', 'OpenICLInferTask'), ('eval', 'OpenICLEvalTask')):
         section = cfg.get(stage, {})
@@ -121,7 +123,12 @@ def _check_dataset(check: Checker, d: Any, i: int) -> None:
     for key in ('pred_postprocessor', 'dataset_postprocessor'):
         check.type_of(ev.get(key), TEXT_POSTPROCESSORS, f'{where}.eval_cfg.{key}', required=False)
     if loader is not None:
-        for path in getattr(loader, 'required_files', lambda **_: [])(**d):
+        try:
+            files: list[str] = getattr(loader, 'required_files', lambda **_: [])(**d)
+        except OpenCompassError as e:  # e.g. a dataset id whose files are not under the data root
+            check.add(f'{where}.path: {e}')
+            files = []
+        for path in files:
             if not os.path.exists(path):
                 hint = getattr(loader, 'DATA_HINT', '')  # how to obtain a benchmark's files
                 check.add(f"{where}.path: dataset file not found: '{path}'"
@@ -148,3 +155,30 @@ def _check_duplicates(check: Checker, models: list[Any], datasets: list[Any]) ->
         for abbr, n in counts.items():
             if n > 1:
                 check.add(f"{kind}: abbr '{abbr}' is used by {n} entries; give each a unique abbr")
+
+
+def _check_names(check: Checker, models: list[Any], datasets: list[Any]) -> None:
+    """Every abbr is one safe path component, and no two entries would share a file."""
+    from .utils.names import abbr_problem, collisions, pair_collisions
+    names: dict[str, list[str]] = {'models': [], 'datasets': []}
+    for kind, items, name in (('models', models, model_abbr), ('datasets', datasets, dataset_abbr)):
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            given = 'abbr' in item and item['abbr'] is not None
+            abbr = item['abbr'] if given else name(item)
+            if not isinstance(abbr, str) or (kind == 'datasets' and not abbr):
+                continue  # reported by config_schema
+            why = abbr_problem(abbr)
+            if why is None:
+                names[kind].append(abbr)
+                continue
+            shown = repr(abbr)[:80]
+            origin = '' if given else f" (derived from path {str(item.get('path'))[:60]!r})"
+            plain = re.sub(r'[^A-Za-z0-9+-]+', '_', abbr).strip('_') or kind[:-1]
+            check.add(f'{kind}[{i}].abbr {shown}{origin} is not usable as a file name: {why}; '
+                      f"set abbr= to a plain name such as '{plain}'")
+    found = [p for kind in ('models', 'datasets') for p in collisions(kind, names[kind])]
+    found = found or list(pair_collisions(names['models'], names['datasets']))
+    for problem in found:
+        check.add(problem)

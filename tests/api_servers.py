@@ -51,14 +51,16 @@ class FakeOpenAI:
     non-JSON), ``'empty'`` (200 with no choices). ``fail_if`` substrings make matching
     prompts fail with 500 forever. ``max_concurrent`` answers 429 above that many
     requests in flight. ``hang_after`` answers that many requests, then holds every
-    later one until :meth:`release`.
+    later one until :meth:`release`. ``echo_secrets`` makes error answers quote what the
+    client sent, as careless servers do: a 401 names the key it got ("Incorrect API key
+    provided: sk-..."), a 5xx quotes the Authorization header and the request body.
     """
 
     def __init__(self, latency: float = 0.0, faults: list[str] | None = None,
                  retry_after: float = 1.0, slow_seconds: float = 3.0,
                  fail_if: list[str] | None = None, max_concurrent: int | None = None,
                  hang_after: int | None = None, key: str | None = None,
-                 logprobs: bool = True, port: int = 0):
+                 logprobs: bool = True, port: int = 0, echo_secrets: bool = False):
         self.latency = latency
         self.faults = collections.deque(faults or [])
         self.retry_after = retry_after
@@ -68,9 +70,11 @@ class FakeOpenAI:
         self.hang_after = hang_after
         self.key = key
         self.logprobs = logprobs
+        self.echo_secrets = echo_secrets
         self.lock = threading.Lock()
         self.released = threading.Event()
         self.requests = 0
+        self.arrivals: list[float] = []  # time.monotonic() of every POST, in arrival order
         self.answered: collections.Counter = collections.Counter()  # prompt -> 200 answers
         self.statuses: collections.Counter = collections.Counter()
         self.in_flight = 0
@@ -124,6 +128,7 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(length) or b'{}')
                 with fake.lock:
                     fake.requests += 1
+                    fake.arrivals.append(time.monotonic())
                     fake.in_flight += 1
                     fake.peak = max(fake.peak, fake.in_flight)
                 try:
@@ -135,8 +140,11 @@ class FakeOpenAI:
         return Handler
 
     def answer(self, h: Any, body: dict) -> None:
-        if self.key and h.headers.get('Authorization') != f'Bearer {self.key}':
-            return h._send(401, b'{"error": {"message": "invalid api key"}}')
+        auth = h.headers.get('Authorization') or ''
+        if self.key and auth != f'Bearer {self.key}':
+            message = (f'Incorrect API key provided: {auth.split(" ", 1)[-1]}. You can find your '
+                       'API key at https://example.invalid' if self.echo_secrets else 'invalid api key')
+            return h._send(401, json.dumps({'error': {'message': message}}).encode())
         chat = 'messages' in body
         prompt = '\n'.join(m['content'] for m in body['messages']) if chat else body['prompt']
         with self.lock:
@@ -146,7 +154,10 @@ class FakeOpenAI:
             return h._send(429, b'{"error": "rate limited"}',
                            {'Retry-After': f'{self.retry_after:g}'})
         if fault in ('500', '502') or any(s in prompt for s in self.fail_if):
-            return h._send(int(fault or 500), b'{"error": "internal error"}')
+            options = {k: v for k, v in body.items() if k not in ('messages', 'prompt')}
+            detail = f'internal error (Authorization: {auth}) handling {json.dumps(options)}' \
+                if self.echo_secrets else 'internal error'
+            return h._send(int(fault or 500), json.dumps({'error': detail}).encode())
         if fault == 'slow':
             time.sleep(self.slow_seconds)
         if fault == 'garbage':

@@ -22,7 +22,8 @@ def expected_sign(secret: str, timestamp: str) -> str:
 
 
 class LarkReceiver:
-    """``mode``: 'ok', 'slow', '500', 'lark_error'; ``secret`` turns on signature checks."""
+    """``mode``: 'ok', 'slow', 'hold' (until :meth:`release`), '500', 'lark_error';
+    ``secret`` turns on signature checks."""
 
     def __init__(self, mode: str = 'ok', secret: str | None = None, delay: float = 3.0):
         self.mode = mode
@@ -30,6 +31,7 @@ class LarkReceiver:
         self.delay = delay
         self.requests: list[dict[str, Any]] = []
         self.bad_signatures = 0
+        self.released = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +45,8 @@ class LarkReceiver:
                 receiver.requests.append({'path': self.path, 'body': body, 'time': time.time()})
                 if receiver.mode == 'slow':
                     time.sleep(receiver.delay)
+                if receiver.mode == 'hold':
+                    receiver.released.wait()
                 if receiver.mode == '500':
                     return self._answer(500, {'error': 'internal'})
                 if receiver.mode == 'lark_error':
@@ -81,7 +85,12 @@ class LarkReceiver:
         self.thread.start()
         return self
 
+    def release(self) -> None:
+        """Let held requests (``mode='hold'``) be answered."""
+        self.released.set()
+
     def __exit__(self, *exc: Any) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 

@@ -3,7 +3,6 @@ failure-injecting endpoint (tests/api_servers.py). Real servers, real HTTP, no m
 from __future__ import annotations
 
 import glob
-import json
 import os
 import signal
 import subprocess
@@ -130,8 +129,11 @@ def test_killed_run_never_pays_twice(data_dir, tmp_path):
     run = only_run(work)
     preds = read_json(os.path.join(run, 'predictions', 'api', 'arith.json'))
     assert len(preds) == 12
+    # every answer is the oracle's sum, scored right: none lost or garbled by the kill
+    assert all(p['prediction'].strip() == p['gold'] for p in preds.values()), preds
     res = read_json(os.path.join(run, 'results', 'api', 'arith.json'))
-    assert res['score'] == 100 and json.dumps(res)
+    assert res['score'] == 100 and res['num_samples'] == 12
+    assert [d['correct'] for d in res['details']] == [True] * 12
 
 
 def test_unreachable_endpoint_is_one_readable_line(data_dir, tmp_path):

@@ -3,8 +3,10 @@ through ``run.py`` on the tiny model over format-exact fixture files (invented r
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
+import pytest
 from benchmark_fixtures import write_all
 from helpers import ROOT, model_entry, only_run, read_json, run_cli, summary_csv
 
@@ -59,6 +61,37 @@ def _short(expr: str) -> str:
             f"_d['infer_cfg']['inferencer'], max_out_len=8))) for _d in {expr}]")
 
 
+def greedy(model_dir: str, prompts: list[str], max_new_tokens: int, max_seq_len: int = 256
+           ) -> list[str]:
+    """Greedy answers of the tiny model computed here with transformers, one prompt at a time
+    (no batching, no padding): a code path independent of the run's. A prompt longer than
+    ``max_seq_len - max_new_tokens`` keeps its end (the question), as OpenCompass does."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
+    out = []
+    for prompt in prompts:
+        ids = torch.tensor([tok(prompt)['input_ids'][-(max_seq_len - max_new_tokens):]])
+        with torch.no_grad():
+            gen = model.generate(ids, attention_mask=torch.ones_like(ids),
+                                 max_new_tokens=max_new_tokens, do_sample=False,
+                                 pad_token_id=tok.pad_token_id)
+        out.append(tok.decode(gen[0, ids.shape[1]:], skip_special_tokens=True))
+    return out
+
+
+def reference_scores(preds: list[str], refs: list[str], metrics: list[str]) -> dict[str, float]:
+    """BLEU from sacrebleu and ROUGE from rouge-score, called directly on the same strings."""
+    if metrics == ['bleu']:
+        import sacrebleu
+        return {'bleu': sacrebleu.corpus_bleu(preds, [refs]).score}
+    from rouge_score import rouge_scorer
+    scorer = rouge_scorer.RougeScorer(metrics)
+    scores = [scorer.score(r, p) for p, r in zip(preds, refs)]
+    return {m: 100.0 * sum(s[m].fmeasure for s in scores) / len(scores) for m in metrics}
+
+
 ONE_TASK = ("infer = dict(partitioner=dict(type=SizePartitioner, max_task_size=100000), "
             "runner=dict(type=LocalRunner, max_num_workers=2, task=dict(type=OpenICLInferTask)))\n")
 
@@ -106,19 +139,31 @@ summarizer = dict(summary_groups=mmlu_summary_groups + [
         assert [d['answer'] for d in details] == refs, abbr
         for d in details:  # raw prediction, extracted answer, reference, verdict
             assert {'origin_prediction', 'pred', 'answer', 'correct', 'id'} <= set(d), abbr
+            # the verdict recomputed from the extracted answer and the reference
+            assert d['correct'] == (str(d['pred']).strip() == str(d['answer']).strip()), (abbr, d)
         metric = 'score' if abbr.startswith('bbh') else 'accuracy'
-        assert result[metric] == 100.0 * sum(d['correct'] for d in details) / len(refs), abbr
+        expected = 100.0 * sum(str(d['pred']).strip() == d['answer'] for d in details) / len(refs)
+        assert result[metric] == expected, abbr
         results[abbr] = result
+    # the predictions are the tiny model's own greedy answers to the recorded prompts
+    for abbr in ('gsm8k', 'lukaemon_mmlu_astronomy', 'bbh-date_understanding'):
+        preds = read_json(os.path.join(run, 'predictions', 'tiny', f'{abbr}.json'))
+        prompts = [preds[k]['origin_prompt'] for k in sorted(preds, key=int)]
+        assert [preds[k]['prediction'] for k in sorted(preds, key=int)] == \
+            greedy(tiny_model, prompts, 8), abbr
     for abbr, metrics in (('gsm8k_bleu', ['bleu']), ('gsm8k_rouge', ['rouge1', 'rouge2', 'rougeL'])):
         result = read_json(os.path.join(run, 'results', 'tiny', f'{abbr}.json'))
-        assert len(result['details']) == 6 and all(0 <= result[m] <= 100 for m in metrics)
+        assert len(result['details']) == 6
         for d in result['details']:
             assert {'origin_prediction', 'pred', 'answer', 'correct', *metrics} <= set(d), abbr
             assert '#### ' in d['answer']  # no dataset_postprocessor: the raw solution
-    for d in results['lukaemon_mmlu_astronomy']['details']:  # the extraction shown is real
-        assert d['correct'] == (d['pred'] == d['answer'])
-    for d in results['bbh-date_understanding']['details']:
-        assert d['pred'] in ('', 'A', 'B', 'C', 'D', 'E', 'F') or len(d['pred']) > 1
+        preds = [d['pred'] for d in result['details']]
+        refs = [d['answer'] for d in result['details']]
+        assert {m: result[m] for m in metrics} == pytest.approx(reference_scores(preds, refs,
+                                                                                 metrics))
+    for d in results['bbh-date_understanding']['details']:  # "answer is (X)" -> X, else as is
+        m = re.search(r'\(([A-F])\)', d['origin_prediction'])
+        assert d['pred'] == (m.group(1) if m else d['origin_prediction'].strip()), d
 
     preds = read_json(os.path.join(run, 'predictions', 'tiny', 'lukaemon_mmlu_astronomy.json'))
     prompt = preds['0']['origin_prompt']

@@ -212,13 +212,14 @@ def test_stopping_the_driver_leaves_no_worker(tmp_path, tiny_model, how):
     assert workers
     if how == 'sigterm':
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 130
+        assert proc.wait(timeout=300) == 130  # a deadline to wait, not a speed claim
         assert 'resume with -r' in proc.stderr.read()
     else:
         proc.kill()
         proc.wait()
     proc.stderr.close()
-    assert not wait_gone(workers, timeout=3), 'orphaned task processes survived the driver'
+    # workers notice their driver is gone and exit; the deadline only bounds the wait
+    assert not wait_gone(workers, timeout=120), 'orphaned task processes survived the driver'
 
 
 def test_second_writer_is_refused_and_dead_lock_taken_over(tmp_path, tiny_model):

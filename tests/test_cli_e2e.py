@@ -46,6 +46,17 @@ def test_all_writes_the_full_tree_and_summary(tmp_path, tiny_model, data_dir):
     assert float(rows[2][4]) == result['accuracy']
     assert 'accuracy' in proc.stdout
     assert os.path.isfile(os.path.join(run, 'logs/infer/tiny/arith.out'))
+    # tokens of a local model, counted with its tokenizer (were missing: "unknown" in the report)
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    arith = read_json(os.path.join(run, 'results/tiny/arith.json'))
+    assert arith['prompt_tokens'] == sum(len(tok(r['origin_prompt'])['input_ids'])
+                                         for r in preds.values())
+    assert all(1 <= r['usage']['completion_tokens'] <= 6 for r in preds.values())  # max_out_len
+    assert arith['completion_tokens'] == sum(r['usage']['completion_tokens'] for r in preds.values())
+    assert result['prompt_tokens'] == sum(len(tok(text)['input_ids']) for r in mc.values()
+                                          for text in r['origin_prompt'].values())
+    assert result['completion_tokens'] == 0
 
 
 def test_infer_then_eval_then_viz_with_reuse(tmp_path, tiny_model, data_dir):

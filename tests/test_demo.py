@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from helpers import ROOT, only_run, read_json, run_cli, summary_csv
 
 from opencompass.config import dump_config, load_config
+
+pytestmark = pytest.mark.slow  # loads SmolLM2-135M
 
 
 def test_demo_config_evaluates_smollm2_on_a_slice(tmp_path):

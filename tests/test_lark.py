@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 
 import pytest
 from helpers import NAIVE, dataset_entries, free_port, model_entry, only_run, run_cli, write_config
-from lark_receiver import LarkReceiver, expected_sign
+from lark_receiver import LarkReceiver
 
 from opencompass.notify.lark import LarkReporter, lark_sign, post_payload
 from opencompass.utils.logging import get_logger
@@ -43,19 +42,26 @@ def logs():
     logger.setLevel(old)
 
 
-def test_signature_matches_lark_algorithm():
-    # HMAC-SHA256 keyed by "timestamp\nsecret" over an empty message, base64
-    assert lark_sign('abc', 1599360473) == expected_sign('abc', '1599360473')
-    assert lark_sign('abc', 1599360473) != lark_sign('abd', 1599360473)
+def test_signature_matches_lark_known_answer():
+    """Lark's custom-bot guide signs with timestamp 1599360473 in its example request.
+
+    No published *output* value was found in the stored docs, so the reference is the
+    value several unrelated public Feishu clients (Rust, .NET, JS) assert for secret
+    ``demo`` at that timestamp, and which ``openssl dgst -sha256 -hmac
+    "$(printf '1599360473\\ndemo')" -binary </dev/null | base64`` prints here: a code path
+    that shares nothing with ours. Shown failing once: swapping key and message in
+    ``lark_sign`` (HMAC keyed by the secret over "timestamp\\nsecret", DingTalk's scheme)
+    gives ``'DkEDUy...'`` and this assertion fails.
+    """
+    assert lark_sign('demo', 1599360473) == 'l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8='
+    assert lark_sign('demo', 1599360474) != lark_sign('demo', 1599360473)
 
 
 def test_signed_posts_arrive_in_order_and_readable(logs):
     with LarkReceiver(secret=SECRET) as rx:
         reporter = LarkReporter(rx.url, SECRET, timeout=2)
-        started = time.time()
         for i in range(5):
             reporter.post(f'message {i}', [f'line {i}', [{'tag': 'text', 'text': 'x'}]])
-        assert time.time() - started < 0.5  # posting never waits for the network
         reporter.close()
     assert reporter.sent == 5 and reporter.failed == 0
     assert rx.bad_signatures == 0
@@ -97,11 +103,9 @@ def test_down_webhook_fails_fast_with_one_warning(logs):
     port = free_port()
     url = f'http://127.0.0.1:{port}/open-apis/bot/v2/hook/TOKEN-abc123'
     reporter = LarkReporter(url, SECRET, timeout=2, retries=2, backoff=0.01)
-    started = time.time()
     for i in range(3):
         reporter.post(f'm{i}', ['x'])
     reporter.close()
-    assert time.time() - started < 5
     assert reporter.failed == 3
     warnings = logs.text(logging.WARNING)
     assert len(warnings) == 1 and 'cannot connect' in warnings[0]
@@ -109,15 +113,20 @@ def test_down_webhook_fails_fast_with_one_warning(logs):
 
 
 def test_slow_webhook_never_blocks_the_caller(logs):
-    with LarkReceiver(mode='slow', delay=3) as rx:
-        reporter = LarkReporter(rx.url, timeout=0.5, retries=1, backoff=0.01, drain_timeout=2)
-        started = time.time()
+    """The receiver holds every request until released: ``post`` must return while its
+    message is still undelivered, and ``close`` must give up after ``drain_timeout``
+    instead of waiting for the held request (shown failing once: a ``post`` that delivers
+    inline blocks until the 30 s timeout and counts a failure; ``close`` joining without a
+    timeout hangs until then and never warns)."""
+    with LarkReceiver(mode='hold') as rx:
+        reporter = LarkReporter(rx.url, timeout=30, retries=0, drain_timeout=0.5)
         reporter.post('a', ['x'])
-        assert time.time() - started < 0.2
+        assert reporter.sent == 0 and reporter.failed == 0  # returned before any answer
         reporter.close()
-        assert time.time() - started < 4   # drain is bounded
-    assert reporter.failed >= 1
-    assert len(logs.text(logging.WARNING)) == 1
+        warnings, sent_at_close = logs.text(logging.WARNING), reporter.sent
+        rx.release()
+    assert sent_at_close == 0  # close() returned while the message was still held
+    assert len(warnings) == 1 and 'gave up on' in warnings[0]
 
 
 def test_payload_is_a_rich_post():
@@ -177,9 +186,7 @@ def test_run_without_l_posts_nothing_and_dead_webhook_breaks_nothing(tmp_path, t
         assert proc.returncode == 1 and rx.requests == []
     dead = f'http://127.0.0.1:{free_port()}/open-apis/bot/v2/hook/TOKEN-abc123'
     cfg = _lark_config(tmp_path, tiny_model, data_dir, dead, SECRET)
-    started = time.time()
     proc = run_cli(cfg, '-w', str(tmp_path / 'b'), '-l', '-m', 'infer')
-    assert time.time() - started < 120
     assert proc.returncode == 1  # the broken model, not the webhook
     assert os.path.exists(os.path.join(only_run(str(tmp_path / 'b')), 'predictions/tiny/mc.json'))
     assert proc.stderr.count('Lark bot: message not delivered') == 1

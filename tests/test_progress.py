@@ -52,3 +52,34 @@ def test_plain_lines_show_counts_samples_per_task_and_eta(tmp_path):
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old)
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_bar_counts_the_stage_samples_without_jumps(tmp_path):
+    """One task over two datasets (8 + 32 samples): the bar goes 0/40 -> 8/40 -> 16/40 ->
+    40/40, with the tasks beside it. Shown failing once: the previous view counted tasks
+    (0/1 for the whole run) and showed only the current dataset's samples (8/8, then 8/32)."""
+    task = OpenICLInferTask({'models': [{'abbr': 'm', 'path': 'x'}],
+                             'datasets': [[{'abbr': 'a_0', 'path': 'y', 'part': [0, 8]},
+                                           {'abbr': 'b_0', 'path': 'y', 'part': [0, 32]}]],
+                             'work_dir': str(tmp_path)})
+    stream = _Tty()
+    progress = TaskProgress([task], stream=stream)
+    assert progress.bar is not None and progress.bar.total == 40 and progress.bar.unit == 'sample'
+    progress.start(task)
+    seen = []
+    for dataset, done, total in [('a_0', 0, 8), ('a_0', 8, 8), ('b_0', 0, 32), ('b_0', 8, 32),
+                                 ('b_0', 32, 32)]:
+        task.report_progress(done, total, force=True, dataset=dataset)
+        progress.poll()
+        seen.append((progress.bar.n, progress.samples()))
+    assert seen == [(0, (0, 40)), (8, (8, 40)), (8, (8, 40)), (16, (16, 40)), (40, (40, 40))]
+    assert 'tasks 0/1 (1 running)' in stream.getvalue()
+    progress.finish(task, ok=True)
+    assert progress.bar.n == 40 and 'tasks 1/1 (0 running)' in stream.getvalue()
+    assert progress.summary() == '1/1 tasks: 0 running, 0 pending, 1 done, 0 failed; samples 40/40'
+    progress.close()

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import pytest
 from helpers import NAIVE, dataset_entries, model_entry, only_run, read_json, run_cli, write_config
+from services import chromium_path, missing
 
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
                   '--no-first-run', '--disable-background-networking',
@@ -19,13 +20,10 @@ CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic
 
 
 def chromium() -> str:
-    for name in ('chromium', 'chromium-browser', 'google-chrome'):
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get('OC_REQUIRE_CHROMIUM'):
-        pytest.fail('chromium is required (apt-get install chromium; see .ci/run)')
-    pytest.skip('chromium is not installed (apt-get install chromium)')
+    path = chromium_path()
+    if path is None:
+        missing('browser', 'no chromium on PATH')
+    return path
 
 
 def browse(tmp_path, url: str, *mode: str) -> subprocess.CompletedProcess:
@@ -52,6 +50,7 @@ def finished_run(tmp_path_factory, tiny_model):
     return cfg, work, only_run(work), proc
 
 
+@pytest.mark.browser
 def test_report_renders_table_chart_and_details_in_chromium(finished_run, tmp_path):
     cfg, work, run, proc = finished_run
     reports = glob.glob(os.path.join(run, 'summary', 'report_*.html'))

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import DatasetError
 from ..registry import LOAD_DATASET
+from ..utils.datasets import get_data_path
 from ..utils.logging import get_logger
 from .base import BaseDataset, Rows
 from .local_files import field, iter_jsonl, non_empty, require_file
@@ -35,10 +36,11 @@ class ARCDataset(BaseDataset):
 
     @staticmethod
     def required_files(path: str = '', **_: Any) -> list[str]:
-        return [path]
+        return [get_data_path(path)]
 
     @staticmethod
     def load(path: str = '', **_: Any) -> Rows:
+        path = get_data_path(path)
         require_file(path, 'ARC', ARCDataset.DATA_HINT)
         rows, skipped = [], 0
         for lineno, row in iter_jsonl(path):

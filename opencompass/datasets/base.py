@@ -88,12 +88,17 @@ class DatasetReader:
         needed = list(self.input_columns)
         if need_output and self.output_column:
             needed.append(self.output_column)
+        answer = self.output_column if need_output else None
         for i, row in enumerate(rows):
-            missing = [c for c in needed if c not in row]
-            if missing:
+            # a CSV row that is too short has the column with the value None
+            missing = [c for c in needed if c not in row or (c == answer and row[c] is None)]
+            blank = answer is not None and answer not in missing and \
+                isinstance(row[answer], str) and not row[answer].strip()
+            if missing or blank:
                 at = locate(i) if locate else f'row {i + 1}'
-                raise DatasetError(f'{source}: {at}: the row has no column {missing[0]!r} '
-                                   f'(reader_cfg needs {needed})')
+                what = f'has no column {missing[0]!r}' if missing else \
+                    f'has an empty {answer!r} (the reference answer)'
+                raise DatasetError(f'{source}: {at}: the row {what} (reader_cfg needs {needed})')
 
 
 _RANGE = re.compile(r'^\[\s*(-?\d*)\s*:\s*(-?\d*)\s*(?::\s*(-?\d+)\s*)?\]$')

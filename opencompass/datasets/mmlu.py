@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import DatasetError
 from ..registry import LOAD_DATASET
+from ..utils.datasets import get_data_path
 from .base import BaseDataset, Rows
 from .local_files import non_empty, require_file
 
@@ -39,12 +40,14 @@ class MMLUDataset(BaseDataset):
 
     @staticmethod
     def required_files(path: str = './data/mmlu', name: str = '', **_: Any) -> list[str]:
+        path = get_data_path(path)
         return [MMLUDataset.split_file(path, name, s) for s in SPLITS]
 
     @staticmethod
     def load(path: str = './data/mmlu', name: str = '', **_: Any) -> dict[str, Rows]:
         if not name:
             raise DatasetError('MMLUDataset needs name=<subject> (e.g. abstract_algebra)')
+        path = get_data_path(path)
         splits = {}
         for split in SPLITS + ('val',):
             file = MMLUDataset.split_file(path, name, split)

@@ -6,6 +6,9 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'HuggingFaceCausalLM': '.huggingface',
     'HuggingFace': '.huggingface',
     'HuggingFacewithChatTemplate': '.huggingface',
+    'HuggingFaceBaseModel': '.huggingface_above_v4_33',
+    'LMTemplateParser': '.template_parser',
+    'APITemplateParser': '.template_parser',
     'OpenAISDK': '.openai_api',
     'OpenAI': '.openai_api',
 })

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import queue
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -132,9 +133,15 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
-def _brief(text: object, limit: int = 160) -> str:
-    text = ' '.join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + '...'
+# key-shaped words in a server's reply, even keys this run does not know (another user's)
+_KEY_LIKE = re.compile(r'\b(?:sk|pk|rk|hf)[-_][A-Za-z0-9_\-]{16,}|(?i:bearer)\s+[A-Za-z0-9._~+/=\-]{8,}')
+
+
+def _brief(text: Any, limit: int = 160) -> str:
+    """One line of an error or a server's reply, without any secret it may echo."""
+    from ..utils.redaction import REDACTED, scrub
+    line = _KEY_LIKE.sub(REDACTED, scrub(' '.join(str(text).split())))
+    return line if len(line) <= limit else line[:limit] + '...'
 
 
 def _unreachable(error: Exception) -> str | None:
@@ -173,6 +180,11 @@ class ApiClient:
         self.session.mount('http://', adapter)
         self.session.mount('https://', adapter)
         self.session.headers.update(headers)
+        from ..utils.redaction import REGISTRY, is_secret_name
+        for name, value in headers.items():
+            if is_secret_name(name):
+                REGISTRY.add(value)  # 'Bearer KEY' registers KEY too
+        REGISTRY.add_url_credentials(self.base_url)
         # read proxy/CA settings from the environment once, not on every request
         env = self.session.merge_environment_settings(self.base_url, {}, None, None, None)
         self.session.proxies.update(env.get('proxies') or {})

@@ -6,6 +6,9 @@ from typing import Any
 
 from ..openicl.icl_prompt_template import Prompt
 from .template import render_base
+from .template_parser import LMTemplateParser
+
+__all__ = ['BaseModel', 'LMTemplateParser', 'truncate_at_stop']
 
 
 class BaseModel(ABC):
@@ -30,8 +33,14 @@ class BaseModel(ABC):
         self.stop_words = list(stop_words or [])
         self.run_cfg = dict(run_cfg or {})
         self.extra = kwargs
+        self.tokenizer_only = bool(kwargs.pop('tokenizer_only', False))  # OpenCompass's flag
 
     # -- prompts ---------------------------------------------------------------
+    @property
+    def template_parser(self) -> LMTemplateParser:
+        """OpenCompass's parser of this model's ``meta_template`` (for custom code)."""
+        return LMTemplateParser(self.meta_template)
+
     def render_prompt(self, prompt: Prompt, gen: bool = True) -> Any:
         return render_base(prompt, self.meta_template, gen)
 

@@ -36,7 +36,14 @@ def resolve_model_path(path: str) -> str:
 
 @MODELS.register_module()
 class HuggingFaceCausalLM(BaseModel):
-    """A causal LM from a local directory (or ``gguf_file`` in it) via transformers."""
+    """A causal LM from a local directory (or ``gguf_file`` in it) via transformers.
+
+    ``last_usage`` holds the token counts of the last ``generate`` / ``get_ppl`` call, one
+    ``{'prompt_tokens', 'completion_tokens'}`` per input, counted with the model's tokenizer
+    (prompt tokens the model read after truncation; generated tokens without padding/eos).
+    """
+
+    last_usage: list[dict[str, int]] | None = None
 
     def __init__(self, path: str, tokenizer_path: str | None = None,
                  tokenizer_kwargs: dict[str, Any] | None = None, model_kwargs: dict[str, Any] | None = None,
@@ -82,6 +89,7 @@ class HuggingFaceCausalLM(BaseModel):
         torch = self.torch
         tok = self.tokenizer
         tok.padding_side = 'left'
+        tok.truncation_side = 'left'  # a long prompt keeps its end: the question
         room = max(1, self.max_seq_len - max_out_len)
         enc = tok(inputs, return_tensors='pt', padding=True, add_special_tokens=self.add_bos,
                   truncation=True, max_length=room)
@@ -93,6 +101,10 @@ class HuggingFaceCausalLM(BaseModel):
         with torch.no_grad():
             out = self.model.generate(**enc, **kwargs)
         new = out[:, enc['input_ids'].shape[1]:]
+        ends = {tok.pad_token_id, tok.eos_token_id}
+        self.last_usage = [{'prompt_tokens': int(mask.sum()),
+                            'completion_tokens': sum(int(t) not in ends for t in row)}
+                           for mask, row in zip(enc['attention_mask'], new.tolist())]
         texts = tok.batch_decode(new, skip_special_tokens=True)
         return [truncate_at_stop(t, stop_words or []) for t in texts]
 
@@ -106,9 +118,12 @@ class HuggingFaceCausalLM(BaseModel):
         torch = self.torch
         tok = self.tokenizer
         tok.padding_side = 'right'
+        tok.truncation_side = 'left'  # the scored continuation is at the end
         enc = tok(inputs, return_tensors='pt', padding=True, truncation=True,
                   max_length=self.max_seq_len, add_special_tokens=self.add_bos)
         enc = {k: v.to(self.device) for k, v in enc.items()}
+        self.last_usage = [{'prompt_tokens': int(mask.sum()), 'completion_tokens': 0}
+                           for mask in enc['attention_mask']]
         with torch.no_grad():
             logits = self.model(**enc).logits.float()
         shift_logits = logits[:, :-1, :]

@@ -12,6 +12,7 @@ from ..openicl.icl_prompt_template import Prompt
 
 CHAT_ROLES = {'HUMAN': 'user', 'USER': 'user', 'BOT': 'assistant', 'ASSISTANT': 'assistant',
               'SYSTEM': 'system'}
+RAW_ROLES = {'user': 'HUMAN', 'assistant': 'BOT', 'system': 'SYSTEM'}
 
 
 def render_base(prompt: Prompt, meta_template: dict[str, Any] | None, gen: bool) -> str:
@@ -19,7 +20,7 @@ def render_base(prompt: Prompt, meta_template: dict[str, Any] | None, gen: bool)
     if isinstance(prompt, str):
         return prompt
     if not meta_template:
-        texts = [str(item.get('prompt', '')) for item in prompt]
+        texts = [str(item.get('prompt', item.get('content', ''))) for item in prompt]
         while gen and texts and not texts[-1]:
             texts.pop()
         return '\n'.join(texts)
@@ -28,8 +29,9 @@ def render_base(prompt: Prompt, meta_template: dict[str, Any] | None, gen: bool)
     out = [meta_template.get('begin', '') or '']
     for i, item in enumerate(prompt):
         role = item.get('role', 'HUMAN')
+        role = RAW_ROLES.get(role, role)  # RawPromptTemplate's chat roles
         spec = specs.get(role) or specs.get(item.get('fallback_role', '')) or {}
-        out.append(spec.get('begin', '') + str(item.get('prompt', '')))
+        out.append(spec.get('begin', '') + str(item.get('prompt', item.get('content', ''))))
         is_last = i == len(prompt) - 1
         if gen and is_last and spec.get('generate'):
             return ''.join(out)
@@ -50,7 +52,7 @@ def to_messages(prompt: Prompt) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     for item in prompt:
         role = CHAT_ROLES.get(str(item.get('role', 'HUMAN')).upper(), 'user')
-        text = str(item.get('prompt', ''))
+        text = str(item.get('prompt', item.get('content', '')))
         if messages and messages[-1]['role'] == role:
             messages[-1]['content'] = (messages[-1]['content'] + '\n' + text).strip('\n')
         else:

@@ -59,6 +59,9 @@ class LarkReporter:
                  retries: int = 2, backoff: float = 0.5, drain_timeout: float = 15.0):
         self.url = url
         self.secret = secret or None
+        from ..utils.redaction import register
+        for value in (url, url.rstrip('/').rsplit('/', 1)[-1], self.secret):
+            register(value)  # the webhook (and its token) and the secret are scrubbed everywhere
         self.timeout = float(timeout)
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
@@ -128,9 +131,10 @@ class LarkReporter:
             body['sign'] = lark_sign(self.secret, ts)
         if self._session is None:
             self._session = requests.Session()
+        from ..utils.redaction import scrub
+        data = scrub(json.dumps(body, ensure_ascii=False))  # no known secret is ever sent
         try:
-            resp = self._session.post(self.url, data=json.dumps(body, ensure_ascii=False)
-                                      .encode('utf-8'),
+            resp = self._session.post(self.url, data=data.encode('utf-8'),
                                       headers={'Content-Type': 'application/json'},
                                       timeout=(min(self.timeout, 3.0), self.timeout))
         except requests.Timeout:
@@ -155,7 +159,9 @@ class LarkReporter:
                                     retry=code in RATE_LIMIT_CODES)
 
     def _scrub(self, text: str) -> str:
-        """Remove the URL (and its path) and the secret from ``text``."""
+        """Remove the URL (and its path), the secret and every other known secret."""
+        from ..utils.redaction import scrub
+        text = scrub(text)
         for secret in (self.url, self.url.split('://', 1)[-1].split('/', 1)[-1], self.secret):
             if secret:
                 text = text.replace(secret, '<redacted>')

@@ -11,6 +11,7 @@ import socket
 from typing import Any
 
 from ..utils.logging import get_logger
+from ..utils.redaction import scrub
 from .lark import LarkReporter
 
 TOP_ROWS = 15       # summary rows shown in the final message
@@ -70,7 +71,8 @@ class RunNotifier:
     def finished(self, seconds: float, failed: list[Any], table: list[str],
                  summary_dir: str | None, report: str | None, error: str = '') -> None:
         if error:
-            title, lines = f'[{self.name}] run stopped', [f'stopped after {seconds:.0f}s: {error[:300]}']
+            title = f'[{self.name}] run stopped'
+            lines = [f'stopped after {seconds:.0f}s: {scrub(error)[:300]}']
         else:
             title = f'[{self.name}] run finished' + (' with failures' if failed else '')
             lines = [f'finished in {seconds:.0f}s; {len(failed)} task(s) failed']
@@ -93,7 +95,7 @@ class RunNotifier:
 def _failed_lines(failed: list[Any]) -> list[str]:
     lines = []
     for s in failed[:MAX_FAILED]:
-        reason = f': {s.error}' if getattr(s, 'error', '') else ''
+        reason = f': {scrub(s.error)}' if getattr(s, 'error', '') else ''  # scrub, then cut
         lines.append(f'FAILED {s.name} (exit {s.returncode}){reason[:300]}')
         lines.append(f'  log: {s.log_path}')
     if len(failed) > MAX_FAILED:

@@ -3,6 +3,7 @@ from ..utils.lazy import lazy_exports
 
 __getattr__, __all__ = lazy_exports(__name__, {
     'PromptTemplate': '.icl_prompt_template',
+    'RawPromptTemplate': '.icl_raw_prompt_template',
     'DatasetReader': '..datasets.base',
     'ZeroRetriever': '.icl_retriever',
     'FixKRetriever': '.icl_retriever',

@@ -5,4 +5,5 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'BasePartitioner': '.base',
     'NaivePartitioner': '.naive',
     'SizePartitioner': '.size',
+    'NumWorkerPartitioner': '.num_worker',
 })

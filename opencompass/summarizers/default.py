@@ -14,6 +14,7 @@ from tabulate import tabulate
 
 from ..registry import SUMMARIZERS
 from ..tasks.outputs import output_file
+from ..utils import logging as oc_logging
 from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import atomic_write_text, read_json
 from ..utils.serialize import fingerprint, short_type
@@ -22,6 +23,7 @@ from .groups import check_group, group_average, group_mode
 from .missing import Missing, MissingExplainer, annotate, token_counts
 
 METRIC_PRIORITY = ('accuracy', 'score', 'pass@1', 'humaneval_pass@1', 'bleu', 'rouge1', 'f1')
+get_logger = oc_logging.get_logger  # the name OpenCompass's code (and tests) use here
 NON_METRIC_KEYS = {'num_samples', 'num_failed', 'details', 'error', 'prompt_tokens',
                    'completion_tokens'}
 
@@ -36,6 +38,9 @@ class DefaultSummarizer(Summarizer):
         self.dataset_abbrs = dataset_abbrs
         self.summary_groups = list(summary_groups or [])
         self.options = kwargs
+        self.logger = get_logger()
+        if kwargs.get('prompt_db') is not None:
+            self.logger.warning('summarizer.prompt_db is deprecated and ignored (OpenCompass too)')
 
     def collect(self, run_dir: str) -> tuple[list[str], list[list[Any]]]:
         models = self.cfg.get('models', [])

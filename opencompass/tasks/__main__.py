@@ -20,7 +20,9 @@ def main(argv: list[str]) -> int:
         return 2
     from ..errors import OpenCompassError
     from ..utils.logging import setup_logging
+    from ..utils.redaction import redact_std_streams
     from .base import load_task
+    redact_std_streams()  # the task log gets no secret, whatever prints it
     setup_logging()
     try:
         task = load_task(argv[0])

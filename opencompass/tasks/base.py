@@ -32,6 +32,7 @@ class BaseTask(ABC):
         self.num_procs: int = max(int(m.get('run_cfg', {}).get('num_procs', 1) or 1)
                                   for m in self.model_cfgs)
         self._last_progress = 0.0
+        self._done_by_dataset: dict[str, int] = {}
 
     # -- identity --------------------------------------------------------------
     @property
@@ -90,15 +91,22 @@ class BaseTask(ABC):
 
     # -- progress --------------------------------------------------------------------
     def report_progress(self, done: int, total: int, force: bool = False, **extra: Any) -> None:
-        """Write ``status/STAGE/SLUG.json`` (throttled) so runners can show live progress."""
+        """Write ``status/STAGE/SLUG.json`` (throttled) so runners can show live progress.
+
+        ``done``/``total`` count the current dataset (``extra['dataset']``); ``task_done``
+        counts the samples of every dataset of this task so far, so a bar over the task never
+        jumps back when it moves on to its next dataset.
+        """
+        self._done_by_dataset[str(extra.get('dataset', ''))] = done
         now = time.time()
         if not force and now - self._last_progress < 1.0 and done < total:
             return
         self._last_progress = now
         try:
-            atomic_write_json(self.status_file(), {'task': self.short_name, 'done': done,
-                                                   'total': total, 'time': now,
-                                                   'pid': os.getpid(), **extra})
+            atomic_write_json(self.status_file(), {
+                'task': self.short_name, 'done': done, 'total': total,
+                'task_done': sum(self._done_by_dataset.values()), 'time': now,
+                'pid': os.getpid(), **extra})
         except OSError:
             pass
 
@@ -106,7 +114,10 @@ class BaseTask(ABC):
 def load_task(path: str) -> BaseTask:
     """Rebuild a task from its task file."""
     from ..registry import TASKS
+    from ..utils.redaction import register_config, register_environment
     with open(path, encoding='utf-8') as f:
         cfg = json.load(f)
+    register_environment()  # the secrets the driver handed down (OC_SECRET_*, OC_REDACT_ENV)
+    register_config(cfg)
     cls = TASKS.get(cfg.pop('type'))
     return cls(cfg)

@@ -29,6 +29,7 @@ from .outputs import (
 
 if TYPE_CHECKING:
     from ..datasets.base import BaseDataset
+    from ..openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 
 
 @TASKS.register_module()
@@ -74,11 +75,12 @@ class OpenICLEvalTask(BaseTask):
             raise TaskError(f'{name}: predictions cover {len(expected) - len(missing)} of '
                             f'{len(expected)} samples (first missing: #{missing[0]}); a part of '
                             'the split dataset is missing, re-run inference with -r')
-        self.report_progress(0, len(expected), force=True)
+        self.report_progress(0, len(expected), force=True, dataset=dataset_abbr(dataset_cfg))
         result = self.score(dataset_cfg, dataset, expected, predictions, where)
         write_with_meta(out_path, result, {'fingerprint': fp, 'components': components,
                                            'samples': len(expected)})
-        self.report_progress(len(expected), len(expected), force=True)
+        self.report_progress(len(expected), len(expected), force=True,
+                             dataset=dataset_abbr(dataset_cfg))
         metrics = {k: v for k, v in result.items() if isinstance(v, (int, float))}
         get_logger().info('%s: %s', name, metrics)
 
@@ -92,21 +94,29 @@ class OpenICLEvalTask(BaseTask):
         raw = [r.get('prediction', '') for r in records]
         preds = apply_postprocessor(raw, eval_cfg.get('pred_postprocessor'),
                                     f'{where}.eval_cfg.pred_postprocessor')
+        # a failed sample reaches the evaluator as '' whatever a postprocessor made of it,
+        # and '' is never correct (BaseEvaluator): failed samples are always scored wrong
+        preds = ['' if r.get('failed') else p for p, r in zip(preds, records)]
         refs = apply_postprocessor([reference(dataset, i) for i in ids],
                                    eval_cfg.get('dataset_postprocessor'),
                                    f'{where}.eval_cfg.dataset_postprocessor')
         extra = {}  # evaluators that need whole rows (HumanEval's tests) take ``test_set``
         if 'test_set' in inspect.signature(evaluator.score).parameters:
             extra['test_set'] = [dataset.test[i] for i in ids]
+        if 'origin_prompt' in inspect.signature(evaluator.score).parameters:
+            extra['origin_prompt'] = [r.get('origin_prompt', '') for r in records]
         result = evaluator.score(preds, refs, **extra)
         if 'error' in result:
             raise TaskError(f"{where}: the evaluator failed: {result['error']}")
         details = result.pop('details', None)
         if isinstance(details, list):
-            for i, d, r in zip(ids, details, raw):
+            check_blank_not_credited(evaluator, details, preds, refs, records, where)
+            for i, d, r, rec in zip(ids, details, raw, records):
                 if isinstance(d, dict):
                     d.setdefault('id', i)
                     d.setdefault('origin_prediction', r)
+                    if rec.get('failed'):
+                        d['failed'] = True
         result['num_samples'] = len(ids)
         # failed samples (an API gave up) are scored as wrong, and always counted here
         result['num_failed'] = len(failed)
@@ -116,6 +126,22 @@ class OpenICLEvalTask(BaseTask):
                 result[k] = sum(int(u.get(k) or 0) for u in usages)
         result['details'] = details
         return result
+
+
+def check_blank_not_credited(evaluator: BaseEvaluator, details: list[Any], preds: list[Any],
+                             refs: list[Any], records: list[dict[str, Any]], where: str) -> None:
+    """Refuse a result whose details count a failed sample, a blank prediction or a blank
+    reference as correct: that evaluator's metric would credit nothing."""
+    from ..openicl.icl_evaluator.icl_base_evaluator import is_blank
+    if len(details) != len(preds):
+        return
+    for k, (d, p, r, rec) in enumerate(zip(details, preds, refs, records)):
+        if isinstance(d, dict) and d.get('correct') is True and \
+                (rec.get('failed') or is_blank(p) or is_blank(r)):
+            what = 'a failed sample' if rec.get('failed') else \
+                'an empty prediction' if is_blank(p) else 'an empty reference'
+            raise TaskError(f'{where}: {type(evaluator).__name__} scored {what} (sample #{k}) as '
+                            'correct; an evaluator must never credit it (see docs/scoring.md)')
 
 
 def apply_postprocessor(values: list[Any], cfg: dict[str, Any] | None, where: str) -> list[Any]:

@@ -78,6 +78,8 @@ def run_task_file(path: str) -> tuple[int, bool]:
 def serve(stdin: IO[str] | None = None) -> int:
     """The worker loop; returns the process exit status."""
     from ..utils.logging import setup_logging
+    from ..utils.redaction import redact_std_streams
+    redact_std_streams()
     stdin = stdin or sys.stdin
     reply = os.fdopen(os.dup(1), 'w', encoding='utf-8', buffering=1)
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -26,7 +26,8 @@ def dataset_abbr(cfg: dict[str, Any]) -> str:
 
 def safe_name(text: str) -> str:
     """A name usable as a file name and a Slurm job name."""
-    return re.sub(r'[^A-Za-z0-9_.+-]', '_', text) or '_'
+    name = re.sub(r'[^A-Za-z0-9_.+-]', '_', text)
+    return name if name.strip('.') and not name.startswith('.') else f'_{name}'
 
 
 def output_path(root: str, model_cfg: dict[str, Any], dataset_cfg: dict[str, Any], ext: str = 'json') -> str:

@@ -10,6 +10,8 @@ from typing import IO, Any
 
 def atomic_write_text(path: str, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
+    from .redaction import scrub
+    text = scrub(text)  # no known secret reaches a file
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path), suffix='.tmp')
@@ -89,9 +91,11 @@ class Journal:
         fh.flush()
 
     def append(self, items: dict[str, Any]) -> None:
+        from .redaction import scrub
         assert self._fh is not None, 'Journal.open() first'
         for sid, record in items.items():
-            self._fh.write(json.dumps({'id': sid, 'record': record}, ensure_ascii=False) + '\n')
+            line = json.dumps({'id': sid, 'record': record}, ensure_ascii=False)
+            self._fh.write(scrub(line) + '\n')
         self._fh.flush()
         os.fsync(self._fh.fileno())
         log = os.environ.get('OC_JOURNAL_LOG')

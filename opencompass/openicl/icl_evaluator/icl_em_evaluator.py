@@ -7,7 +7,7 @@ import unicodedata
 from typing import Any
 
 from ...registry import ICL_EVALUATORS
-from .icl_base_evaluator import BaseEvaluator
+from .icl_base_evaluator import BaseEvaluator, is_blank
 
 
 @ICL_EVALUATORS.register_module()
@@ -33,9 +33,17 @@ class EMEvaluator(BaseEvaluator):
             text = ' '.join(text.split())
         return text
 
+    def matches(self, pred: Any, ref: Any) -> bool:
+        """Equal once normalised; text that normalises to nothing (``'The'`` without
+        articles, ``'...'`` without punctuation) matches only itself, case aside."""
+        p, r = self.normalize(pred), self.normalize(ref)
+        if p and r:
+            return p == r
+        return not p and not r and str(pred).strip().casefold() == str(ref).strip().casefold()
+
     def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         def same(pred: Any, ref: Any) -> bool:
             refs = ref if isinstance(ref, (list, tuple)) else [ref]
-            return any(self.normalize(pred) == self.normalize(r) for r in refs)
+            return any(self.matches(pred, r) for r in refs if not is_blank(r))
 
         return self.per_sample(predictions, references, same, 'score')

@@ -1,10 +1,13 @@
 """``HumanEvalEvaluator``: pass@k by running generated code against HumanEval's tests.
 
 Every prediction becomes a program (prompt + completion, or prompt + whole
-function; see ``datasets/humaneval.py``) followed by the problem's ``check``
-and is executed in the sandbox (``utils/sandbox.py``): a timeout, a crash, a fork
-bomb or a network attempt costs that sample, never the run. Samples run in
-parallel worker processes.
+function; see ``datasets/humaneval.py``) that is loaded in its own bubblewrap
+sandbox (``utils/sandbox/``). The problem's ``check(candidate)`` runs here, in the
+evaluator, with ``candidate`` forwarding each call into the sandbox and getting
+plain data back, so only correct return values can make a sample pass. A
+timeout, a crash, a fork bomb or an escape attempt costs that sample, never the
+run. Without bubblewrap the evaluator refuses to run code unless the user opted
+in (``--allow-unsafe-code``); see docs/security.md.
 """
 from __future__ import annotations
 
@@ -47,6 +50,8 @@ class HumanEvalEvaluator(BaseEvaluator):
     A prediction may be a string or a list of strings (several samples).
     """
 
+    runs_generated_code = True  # run.py checks for isolation before the run starts
+
     def __init__(self, k: Iterable[int] | int = (1, 10, 100), timeout: float = 10.0,
                  n_workers: int | None = None, memory_mb: int = 1024, **_: Any):
         self.k = sorted({int(k)} if isinstance(k, int) else {int(x) for x in k})
@@ -66,11 +71,13 @@ class HumanEvalEvaluator(BaseEvaluator):
         for i, (pred, ref) in enumerate(zip(predictions, references)):
             for text in (pred if isinstance(pred, (list, tuple)) else [pred]):
                 jobs.append((i, str(ref), '' if text is None else str(text)))
-        from ...utils.sandbox import describe_isolation
-        get_logger().info('HumanEval: running %d samples in the sandbox (%s), %d workers',
-                          len(jobs), describe_isolation(), self.n_workers)
+        from ...utils.sandbox import require
+        confined = require()  # raises when code would run unconfined without the user's consent
+        get_logger().info('HumanEval: running %d samples %s, %d workers', len(jobs),
+                          'in bubblewrap sandboxes' if confined else 'UNCONFINED', self.n_workers)
         with ThreadPoolExecutor(max_workers=self.n_workers) as pool:
-            outcomes = list(pool.map(lambda job: self._run_one(problems[job[1]], job[2]), jobs))
+            outcomes = list(pool.map(
+                lambda job: self._run_one(problems[job[1]], job[2], confined), jobs))
         per_task: dict[str, list[bool]] = defaultdict(list)
         details: list[dict[str, Any]] = [{} for _ in predictions]
         for (i, task_id, _text), outcome in zip(jobs, outcomes):
@@ -111,25 +118,28 @@ class HumanEvalEvaluator(BaseEvaluator):
             problems.update({t: shipped[t] for t in needed})
         return problems, None
 
-    def _run_one(self, problem: dict[str, Any], text: str) -> dict[str, Any]:
+    def _run_one(self, problem: dict[str, Any], text: str, confined: bool) -> dict[str, Any]:
+        if not text.strip():  # an empty completion (or a failed request) never passes
+            return {'code': '', 'mode': '', 'result': 'empty completion', 'passed': False}
         try:
-            return self._execute(problem, text)
+            return self._execute(problem, text, confined)
         except Exception as e:  # noqa: BLE001 - one odd sample must not stop the others
             get_logger().exception('HumanEval: %s could not be run', problem.get('task_id'))
             return {'code': '', 'mode': '', 'result': f'error: {type(e).__name__}: {e}',
                     'passed': False}
 
-    def _execute(self, problem: dict[str, Any], text: str) -> dict[str, Any]:
-        from ...datasets.humaneval import build_program, with_tests
-        from ...utils.sandbox import SandboxLimits, run_python
+    def _execute(self, problem: dict[str, Any], text: str, confined: bool) -> dict[str, Any]:
+        from ...datasets.humaneval import build_program
+        from ...utils.sandbox import SandboxLimits, check_function
         program, code, mode = build_program(problem['prompt'], text, problem['entry_point'])
         limits = SandboxLimits(timeout=self.timeout, memory_mb=self.memory_mb)
-        result = run_python(with_tests(program, problem['test'], problem['entry_point']), limits)
+        result = check_function(program, problem['entry_point'], problem['prompt'],
+                                problem['test'], limits, confined)
         reason = 'passed' if result.passed else f'{result.status}: {result.reason}'.rstrip(': ')
         outcome: dict[str, Any] = {'code': code, 'mode': mode, 'result': reason,
                                    'passed': result.passed}
-        if not result.passed and (result.stdout or result.stderr):
-            outcome['output'] = (result.stdout + result.stderr)[-500:]
+        if not result.passed and result.output:
+            outcome['output'] = result.output[-500:]
         return outcome
 
     def _metrics(self, per_task: dict[str, list[bool]]) -> dict[str, float]:

@@ -46,13 +46,15 @@ class RougeEvaluator(BaseEvaluator):
         details = []
         for pred, ref in zip(predictions, references):
             pred = '' if pred is None else str(pred)
-            refs = [str(r) for r in (ref if isinstance(ref, (list, tuple)) else [ref])]
+            refs = ['' if r is None else str(r)
+                    for r in (ref if isinstance(ref, (list, tuple)) else [ref])]
             scores = scorer.score_multi(refs, pred)
             sample = {t: 100.0 * scores[t].fmeasure for t in self.rouge_types}
             for t, v in sample.items():
                 totals[t] += v
             details.append({'pred': pred, 'answer': ref, **sample,
-                            'correct': any(pred.strip() == r.strip() for r in refs)})
+                            'correct': bool(pred.strip()) and any(
+                                pred.strip() == r.strip() for r in refs if r.strip())})
         n = len(predictions)
         result: dict[str, Any] = {t: (v / n if n else 0.0) for t, v in totals.items()}
         result['details'] = details

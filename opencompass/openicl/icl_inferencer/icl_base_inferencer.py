@@ -50,6 +50,12 @@ class BaseInferencer(ABC):
             yield samples[i:i + size]
 
     @staticmethod
+    def get_dataloader(datalist: list[Any], batch_size: int | None) -> list[list[Any]]:
+        """``datalist`` in consecutive batches; ``batch_size=None`` means one batch."""
+        size = batch_size or max(1, len(datalist))
+        return [datalist[i:i + size] for i in range(0, len(datalist), size)]
+
+    @staticmethod
     def template_for(prompt_template: PromptTemplate | None,
                      ice_template: PromptTemplate | None) -> PromptTemplate:
         template = prompt_template or ice_template
@@ -63,3 +69,12 @@ class BaseInferencer(ABC):
               label: Any = None, gen: bool = False) -> Prompt:
         return template.generate_item(sample.entry, output_column, ice=sample.ice, label=label,
                                       gen=gen)
+
+
+def token_usage(model: Any, n: int) -> list[dict[str, int] | None]:
+    """The token counts the model kept for its last call (``last_usage``), one per input;
+    ``None`` for each input when it keeps none or they do not match ``n`` inputs."""
+    usage = getattr(model, 'last_usage', None)
+    if isinstance(usage, list) and len(usage) == n and all(isinstance(u, dict) for u in usage):
+        return list(usage)
+    return [None] * n

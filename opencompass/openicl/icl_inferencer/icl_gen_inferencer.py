@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...registry import ICL_INFERENCERS
 from ..icl_prompt_template import PromptTemplate
-from .icl_base_inferencer import BaseInferencer, OnDone, Sample
+from .icl_base_inferencer import BaseInferencer, OnDone, Sample, token_usage
 
 if TYPE_CHECKING:
     from ...models.base import BaseModel
@@ -41,10 +41,13 @@ class GenInferencer(BaseInferencer):
             prompts = [self.build(template, s, output_column, gen=True) for s in batch]
             outputs = model.generate_from_template(prompts, max_out_len=max_out_len,
                                                    stopping_criteria=self.stopping_criteria)
+            usage = token_usage(model, len(batch))
             records = {}
-            for s, prompt, out in zip(batch, prompts, outputs):
+            for s, prompt, out, used in zip(batch, prompts, outputs, usage):
                 record = {'origin_prompt': model.render_prompt(prompt), 'prediction': out,
                           'gold': s.gold}
+                if used:  # local models count tokens with their tokenizer
+                    record['usage'] = used
                 if isinstance(out, dict):  # API models may report a failure per sample
                     record.update(out)
                 records[s.id] = record

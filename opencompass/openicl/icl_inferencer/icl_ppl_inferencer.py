@@ -6,7 +6,22 @@ from typing import TYPE_CHECKING, Any
 from ...errors import ConfigError
 from ...registry import ICL_INFERENCERS
 from ..icl_prompt_template import PromptTemplate
-from .icl_base_inferencer import BaseInferencer, OnDone, Sample
+from .icl_base_inferencer import BaseInferencer, OnDone, Sample, token_usage
+
+
+def warn_if_references_are_not_labels(samples: list[Sample], labels: list[Any]) -> None:
+    """Say so when no reference is one of the template's labels: every prediction would be
+    scored wrong (e.g. a template keyed 0-3 over letter labels; OpenCompass's
+    ``HellaswagDataset`` gives 0-3, ``HellaswagDataset_V2`` A-D)."""
+    golds = [str(s.gold).strip() for s in samples if s.gold is not None]
+    keys = {str(label).strip() for label in labels}
+    if golds and keys and not keys.intersection(golds):
+        from ...utils.logging import get_logger
+        get_logger().warning('none of the %d references (e.g. %r) is a label of the PPL template '
+                             '(%s): predictions are template labels, so all would be scored '
+                             'wrong unless a dataset_postprocessor maps the references; check '
+                             'the dataset type and the template keys', len(golds), golds[0],
+                             ', '.join(sorted(keys)))
 
 if TYPE_CHECKING:
     from ...models.base import BaseModel
@@ -25,6 +40,7 @@ class PPLInferencer(BaseInferencer):
               on_done: OnDone) -> None:
         template = self.template_for(prompt_template, ice_template)
         labels = self.labels or template.labels
+        warn_if_references_are_not_labels(samples, labels or [])
         if not labels:
             raise ConfigError('infer_cfg.prompt_template: PPLInferencer needs a template per '
                               'label (a dict from each label to its template)')
@@ -32,6 +48,7 @@ class PPLInferencer(BaseInferencer):
             prompts = [self.build(template, s, output_column, label=lab)
                        for s in batch for lab in labels]
             losses = model.get_ppl_from_template(prompts)
+            usage = token_usage(model, len(prompts))
             records = {}
             for i, s in enumerate(batch):
                 mine = losses[i * len(labels):(i + 1) * len(labels)]
@@ -43,4 +60,9 @@ class PPLInferencer(BaseInferencer):
                     'prediction': labels[best],
                     'gold': s.gold,
                 }
+                mine_usage = usage[i * len(labels):(i + 1) * len(labels)]
+                if all(mine_usage):  # every label's text was read: their tokens add up
+                    records[s.id]['usage'] = {
+                        k: sum(u[k] for u in mine_usage if u)
+                        for k in ('prompt_tokens', 'completion_tokens')}
             on_done(records)
