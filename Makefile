@@ -38,7 +38,13 @@ setup-vllm: $(VLLM_STAMP)
 demo: $(STAMP)
 	$(BIN)/python run.py configs/eval_demo.py
 
-test: $(STAMP) $(VLLM_STAMP)
+# ruff (lint, import order) and mypy --strict (config in pyproject.toml); `make test` runs them first
+.PHONY: lint
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(STAMP) $(VLLM_STAMP) lint
 	$(BIN)/python -m pytest -q tests
 
 # only the vLLM backend's tests (they run its runs with .venv-vllm/bin/python)

@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
 
-from api_servers import free_port  # noqa: E402
+from helpers import free_port  # noqa: E402
 
 from opencompass.models.openai_api import OpenAISDK  # noqa: E402
 from opencompass.utils.fileio import Journal  # noqa: E402

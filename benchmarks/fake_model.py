@@ -5,6 +5,7 @@ benchmarks), so they need no registration and load no weights.
 """
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -24,21 +25,30 @@ class ConstantModel(BaseModel):
 
 
 class SleepTask(BaseTask):
-    """A task of known cost: sleeps ``part[1] - part[0]`` milliseconds per dataset entry."""
+    """A task of known cost that loads nothing: sleeps, then writes ``out/SLUG.done``.
+
+    The cost is ``cfg['seconds']`` when given, else ``part[1] - part[0]`` milliseconds per
+    dataset entry.
+    """
 
     stage = 'infer'
     output_kind = 'predictions'
 
+    def seconds(self) -> float:
+        if 'seconds' in self.cfg:
+            return float(self.cfg['seconds'])
+        return sum((d['part'][1] - d['part'][0]) / 1000 for ds in self.dataset_cfgs for d in ds)
+
     def output_paths(self) -> list[str]:
-        return []
+        return [os.path.join(self.work_dir, 'out', f'{self.slug}.done')]
 
     def is_done(self) -> bool:
-        return False
+        return os.path.exists(self.output_paths()[0])
 
     def run(self) -> None:
-        for ds in self.dataset_cfgs:
-            for d in ds:
-                time.sleep((d['part'][1] - d['part'][0]) / 1000)
+        time.sleep(self.seconds())
+        os.makedirs(os.path.dirname(self.output_paths()[0]), exist_ok=True)
+        open(self.output_paths()[0], 'w').close()
 
 
 class DoneSleepTask(BaseTask):

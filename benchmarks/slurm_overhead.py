@@ -25,6 +25,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, 'benchmarks')]
 
+
 from opencompass.runners.slurm import SlurmRunner  # noqa: E402
 from opencompass.runners.slurm_cmd import preflight  # noqa: E402
 from opencompass.utils.logging import setup_logging  # noqa: E402

@@ -12,9 +12,6 @@ from typing import Any
 from .errors import ConfigError, OpenCompassError
 from .utils.serialize import redact, to_plain
 
-KNOWN_TOP_KEYS = {'models', 'datasets', 'infer', 'eval', 'summarizer', 'work_dir',
-                  'lark_bot_url', 'lark_bot_secret', 'summary_groups'}
-
 
 def load_config(path: str) -> dict[str, Any]:
     """Read a config file with mmengine; user mistakes become one-line ConfigErrors."""

@@ -89,7 +89,7 @@ def _values(add: Add, cfg: Any, spec: dict[str, Check], where: str) -> None:
                 f'{scrub(repr(value))[:60]} ({type(value).__name__})')
 
 
-def _known(add: Add, cfg: Any, known: tuple[str, ...] | dict, where: str, what: str) -> None:
+def _known(add: Add, cfg: Any, known: tuple[str, ...] | dict[str, Any], where: str, what: str) -> None:
     """Unknown keys are errors where the set of keys is closed (reader_cfg, infer_cfg, ...)."""
     if not isinstance(cfg, dict):
         return
@@ -99,7 +99,7 @@ def _known(add: Add, cfg: Any, known: tuple[str, ...] | dict, where: str, what: 
                 f"{', '.join(known)})")
 
 
-def _typos(add: Add, cfg: Any, known: tuple[str, ...] | dict, where: str) -> None:
+def _typos(add: Add, cfg: Any, known: tuple[str, ...] | dict[str, Any], where: str) -> None:
     """Where any key is allowed (loader or model arguments), flag near-misses of known keys."""
     if not isinstance(cfg, dict):
         return
@@ -139,7 +139,7 @@ def check_values(add: Add, cfg: dict[str, Any]) -> None:
         _check_stage(add, cfg.get(stage), stage)
 
 
-def _check_dataset(add: Add, d: dict, where: str) -> None:
+def _check_dataset(add: Add, d: dict[str, Any], where: str) -> None:
     if 'abbr' in d and not (isinstance(d['abbr'], str) and d['abbr']):
         add(f"{where}.abbr: expected a non-empty string, got {d['abbr']!r:.60}")
     _typos(add, d, DATASET_KEYS, where)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import dump_config, fill_defaults
 from .errors import ConfigError, RunDirError
@@ -24,6 +24,10 @@ from .utils.run_lock import RunLock
 from .utils.serialize import short_type
 from .validation import validate
 
+if TYPE_CHECKING:
+    from .notify.messages import RunNotifier
+    from .partitioners.base import IsDone
+
 STAGES = {'all': ('infer', 'eval', 'viz'), 'infer': ('infer',), 'eval': ('eval', 'viz'),
           'viz': ('viz',)}
 
@@ -36,7 +40,7 @@ class Pipeline:
         self.logger = get_logger()
         self.statuses: list[TaskStatus] = []
         self.failed_pairs: set[tuple[str, str]] = set()  # (model, dataset) whose infer failed
-        self.notifier: Any = None  # RunNotifier when -l and lark_bot_url are given
+        self.notifier: RunNotifier | None = None  # when -l and lark_bot_url are given
         self.summary_rows: list[str] = []
         self.report_path: str | None = None
 
@@ -149,12 +153,12 @@ class Pipeline:
                                                    is_done=is_done)
         return runner, runner.make_tasks(task_cfgs)
 
-    def done_check(self, stage: str) -> Any:
+    def done_check(self, stage: str) -> IsDone:
         """``is_done(model, dataset)`` for the partitioner; logs why work is redone."""
         run_dir = self.run_dir
         kind = 'predictions' if stage == 'infer' else 'results'
 
-        def is_done(m: dict, d: dict) -> bool:
+        def is_done(m: dict[str, Any], d: dict[str, Any]) -> bool:
             if stage == 'eval' and (model_abbr(m), dataset_abbr(d)) in self.failed_pairs:
                 return True  # already reported as an inference failure
             why = (infer_stale_reason if stage == 'infer' else eval_stale_reason)(run_dir, m, d)

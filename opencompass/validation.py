@@ -24,6 +24,7 @@ from .registry import (
     SUMMARIZERS,
     TASKS,
     TEXT_POSTPROCESSORS,
+    M,
     Registry,
 )
 from .utils.abbr import dataset_abbr, model_abbr
@@ -38,7 +39,7 @@ class Checker:
     def add(self, problem: str) -> None:
         self.problems.append(problem)
 
-    def type_of(self, cfg: Any, registry: Registry, where: str, required: bool = True) -> Any:
+    def type_of(self, cfg: Any, registry: Registry[M], where: str, required: bool = True) -> M | None:
         if cfg is None and not required:
             return None
         if not isinstance(cfg, dict) or 'type' not in cfg:
@@ -127,7 +128,7 @@ def _check_dataset(check: Checker, d: Any, i: int) -> None:
         check.type_of(ev.get(key), TEXT_POSTPROCESSORS, f'{where}.eval_cfg.{key}', required=False)
     if loader is not None:
         try:
-            files = getattr(loader, 'required_files', lambda **_: [])(**d)
+            files: list[str] = getattr(loader, 'required_files', lambda **_: [])(**d)
         except OpenCompassError as e:  # e.g. a dataset id whose files are not under the data root
             check.add(f'{where}.path: {e}')
             files = []
@@ -142,7 +143,7 @@ def _check_dataset(check: Checker, d: Any, i: int) -> None:
 
 def _check_summary_groups(check: Checker, cfg: dict[str, Any]) -> None:
     from .summarizers.groups import check_group
-    summarizer = cfg.get('summarizer') if isinstance(cfg.get('summarizer'), dict) else {}
+    summarizer = cfg['summarizer'] if isinstance(cfg.get('summarizer'), dict) else {}
     for key, groups in (('summarizer.summary_groups', summarizer.get('summary_groups')),
                         ('summary_groups', cfg.get('summary_groups'))):
         for group in groups if isinstance(groups, list) else []:
@@ -152,7 +153,7 @@ def _check_summary_groups(check: Checker, cfg: dict[str, Any]) -> None:
                 check.add(str(e))
 
 
-def _check_duplicates(check: Checker, models: list, datasets: list) -> None:
+def _check_duplicates(check: Checker, models: list[Any], datasets: list[Any]) -> None:
     for kind, items, name in (('models', models, model_abbr), ('datasets', datasets, dataset_abbr)):
         counts = Counter(name(x) for x in items if isinstance(x, dict))
         for abbr, n in counts.items():

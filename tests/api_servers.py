@@ -18,7 +18,6 @@ import collections
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -27,14 +26,10 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from helpers import free_port
+
 SUM = re.compile(r'What is (\d+) \+ (\d+)\?')
 LETTER = re.compile(r'letter is number (\d)')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def oracle(prompt: str) -> str:

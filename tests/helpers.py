@@ -40,6 +40,20 @@ from opencompass.tasks import OpenICLInferTask, OpenICLEvalTask
 '''
 
 
+# the infer stage most tests use: one task per (model, dataset), two local workers
+NAIVE = ("dict(partitioner=dict(type=NaivePartitioner), runner=dict(type=LocalRunner, "
+         "max_num_workers=2, task=dict(type=OpenICLInferTask)))")
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (bound, then released)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
 def model_entry(path: str, abbr: str = 'tiny', **extra: Any) -> str:
     opts = dict(abbr=abbr, path=path, max_out_len=6, batch_size=4, max_seq_len=256,
                 torch_threads=1, run_cfg=dict(num_gpus=0))

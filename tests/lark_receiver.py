@@ -103,11 +103,3 @@ class LarkReceiver:
             lines = [''.join(el.get('text', '') for el in line) for line in body.get('content', [])]
             out.append({'title': body.get('title', ''), 'text': '\n'.join(lines)})
         return out
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 with nothing listening (bound, then released)."""
-    import socket
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]

@@ -4,7 +4,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from api_servers import FakeOpenAI, free_port
+from api_servers import FakeOpenAI
+from helpers import free_port
 
 from opencompass.errors import ModelError
 from opencompass.models.api_client import AdaptiveLimiter

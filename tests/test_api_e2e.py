@@ -137,7 +137,7 @@ def test_killed_run_never_pays_twice(data_dir, tmp_path):
 
 
 def test_unreachable_endpoint_is_one_readable_line(data_dir, tmp_path):
-    from api_servers import free_port
+    from helpers import free_port
     url = f'http://127.0.0.1:{free_port()}/v1'  # nothing listens there
     ds = split_datasets(dataset_entries(data_dir, test_range='[0:3]'))[0]
     cfg = write_config(str(tmp_path / 'cfg.py'), [api_entry('api', url, retry=1)], ds)

@@ -10,10 +10,8 @@ import glob
 import os
 
 import pytest
-from helpers import ROOT, dataset_entries, model_entry, run_cli, write_config
+from helpers import NAIVE, ROOT, dataset_entries, model_entry, run_cli, write_config
 
-NAIVE = ("dict(partitioner=dict(type=NaivePartitioner), runner=dict(type=LocalRunner, "
-         "max_num_workers=2, task=dict(type=OpenICLInferTask)))")
 ROWS = ['{"question": "What is 1 + 1?", "answer": "2"}'] * 4
 
 

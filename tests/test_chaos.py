@@ -43,7 +43,7 @@ def _chaos_config(tmp_path, tiny_model) -> str:
 
 def _start(cfg: str, work: str, count_file: str, *extra: str,
            env_extra: dict | None = None) -> subprocess.Popen:
-    env = dict(os.environ, OC_COUNT_CALLS=count_file, **(env_extra or {}))
+    env = dict(os.environ, OC_JOURNAL_LOG=count_file, **(env_extra or {}))
     env.pop('CUDA_VISIBLE_DEVICES', None)
     return subprocess.Popen([sys.executable, os.path.join(ROOT, 'run.py'), cfg, '-w', work,
                              *extra], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

@@ -5,6 +5,7 @@ import os
 import time
 
 from helpers import (
+    NAIVE,
     dataset_entries,
     model_entry,
     only_run,
@@ -14,9 +15,6 @@ from helpers import (
     summary_csv,
     write_config,
 )
-
-NAIVE = "dict(partitioner=dict(type=NaivePartitioner), runner=dict(type=LocalRunner, " \
-        "max_num_workers=2, task=dict(type=OpenICLInferTask)))"
 
 
 def _config(tmp_path, tiny_model, data_dir, **kw) -> str:

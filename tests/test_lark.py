@@ -9,15 +9,13 @@ import logging
 import os
 
 import pytest
-from helpers import dataset_entries, model_entry, only_run, run_cli, write_config
-from lark_receiver import LarkReceiver, free_port
+from helpers import NAIVE, dataset_entries, free_port, model_entry, only_run, run_cli, write_config
+from lark_receiver import LarkReceiver
 
 from opencompass.notify.lark import LarkReporter, lark_sign, post_payload
 from opencompass.utils.logging import get_logger
 
 SECRET = 'bot-secret-XYZ'
-NAIVE = "dict(partitioner=dict(type=NaivePartitioner), runner=dict(type=LocalRunner, " \
-        "max_num_workers=2, task=dict(type=OpenICLInferTask)))"
 
 
 class Capture(logging.Handler):

@@ -11,11 +11,9 @@ from html import escape
 from urllib.parse import quote
 
 import pytest
-from helpers import dataset_entries, model_entry, only_run, read_json, run_cli, write_config
+from helpers import NAIVE, dataset_entries, model_entry, only_run, read_json, run_cli, write_config
 from services import chromium_path, missing
 
-NAIVE = "dict(partitioner=dict(type=NaivePartitioner), runner=dict(type=LocalRunner, " \
-        "max_num_workers=2, task=dict(type=OpenICLInferTask)))"
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
                   '--no-first-run', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync', '--window-size=1280,1800']

@@ -1,7 +1,8 @@
 """Nothing stale is reused: every fingerprinted setting invalidates exactly what it decides.
 
 The table tests the fingerprints on real config entries and real sidecar files; the
-end-to-end tests drive ``run.py -r`` and count model calls (``OC_COUNT_CALLS``).
+end-to-end tests drive ``run.py -r`` and count the samples inference computed and journaled
+(``OC_JOURNAL_LOG``).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import os
 
 import pytest
-from helpers import ROOT, dataset_entries, model_entry, only_run, read_json, run_cli, write_config
+from helpers import NAIVE, ROOT, dataset_entries, model_entry, only_run, read_json, run_cli, write_config
 
 from opencompass.tasks.fingerprints import combine, eval_components, infer_components
 from opencompass.tasks.outputs import (
@@ -148,8 +149,6 @@ def test_edited_predictions_are_rescored(done_pair):
     assert eval_stale_reason(run, model, dataset) == 'predictions changed'
 
 
-NAIVE = ("dict(partitioner=dict(type=NaivePartitioner), runner=dict(type=LocalRunner, "
-         "max_num_workers=2, task=dict(type=OpenICLInferTask)))")
 
 
 def _calls(path: str) -> list[str]:
@@ -165,7 +164,7 @@ def test_reuse_end_to_end(tmp_path, tiny_model, data_dir):
     """-r reuses what is fresh, redoes what a change made stale and says why."""
     cfg = str(tmp_path / 'cfg.py')
     work, count = str(tmp_path / 'out'), str(tmp_path / 'calls')
-    env = {'OC_COUNT_CALLS': count}
+    env = {'OC_JOURNAL_LOG': count}
 
     def run(datasets: str, *args: str):
         write_config(cfg, [model_entry(tiny_model)], datasets, infer=NAIVE)

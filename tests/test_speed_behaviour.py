@@ -206,8 +206,8 @@ infer = dict(partitioner=dict(type=SizePartitioner, max_task_size=4, gen_task_co
 
 def test_slots_keep_to_their_model_so_each_loads_it_once():
     from opencompass.runners.worker import TaskPicker
-    from opencompass.tasks.base import BaseTask
-    tasks = [BaseTask({'models': [{'abbr': m, 'path': m}], 'datasets': [[{'abbr': f'd{i}'}]],
+    from opencompass.tasks.openicl_infer import OpenICLInferTask  # BaseTask is abstract
+    tasks = [OpenICLInferTask({'models': [{'abbr': m, 'path': m}], 'datasets': [[{'abbr': f'd{i}'}]],
                        'work_dir': '/tmp'}) for m in 'ab' for i in range(3)]
     picker = TaskPicker(tasks, range(len(tasks)))  # a0 a1 a2 b0 b1 b2, heaviest first
     key = picker._keys

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from ..errors import ConfigError, DatasetError
 Rows = list[dict[str, Any]]
 
 
-class BaseDataset:
+class BaseDataset(ABC):
     """A dataset built from a config entry: ``type(reader_cfg=..., **load_kwargs)``.
 
     Subclasses implement the static ``load(**kwargs)`` returning either a list of
@@ -18,7 +19,7 @@ class BaseDataset:
     ``estimate_size`` may be overridden to count rows without loading them.
     """
 
-    def __init__(self, reader_cfg: dict | None = None, abbr: str | None = None, **kwargs: Any):
+    def __init__(self, reader_cfg: dict[str, Any] | None = None, abbr: str | None = None, **kwargs: Any):
         self.abbr = abbr
         self.reader = DatasetReader(**(reader_cfg or {}))
         splits = self.load(**kwargs)
@@ -48,11 +49,12 @@ class BaseDataset:
                                   locate=lambda k: self.locate(ids[k]))
 
     @staticmethod
-    def load(**kwargs: Any) -> Rows | dict[str, Rows]:
-        raise NotImplementedError
+    @abstractmethod
+    def load(*args: Any, **kwargs: Any) -> Rows | dict[str, Rows]:
+        """The rows: one list (train = test) or ``{'train': rows, 'test': rows}``."""
 
     @classmethod
-    def estimate_size(cls, reader_cfg: dict | None = None, **kwargs: Any) -> int:
+    def estimate_size(cls, reader_cfg: dict[str, Any] | None = None, **kwargs: Any) -> int:
         """Number of test rows after ``test_range``; subclasses may count cheaply."""
         return len(cls(reader_cfg=reader_cfg, **kwargs).test)
 
@@ -60,7 +62,8 @@ class BaseDataset:
 class DatasetReader:
     """Which columns are inputs and output, which splits to use and which slice."""
 
-    def __init__(self, input_columns: list[str] | str = (), output_column: str | None = None,
+    def __init__(self, input_columns: list[str] | tuple[str, ...] | str = (),
+                 output_column: str | None = None,
                  train_split: str = 'train', test_split: str = 'test',
                  train_range: str | None = None, test_range: str | None = None, **_: Any):
         self.input_columns = [input_columns] if isinstance(input_columns, str) else list(input_columns)
@@ -112,5 +115,5 @@ def parse_range(text: str, where: str = 'test_range') -> slice:
     return slice(start, stop, step)
 
 
-def apply_range(rows: list, text: str) -> list:
+def apply_range(rows: list[Any], text: str) -> list[Any]:
     return rows[parse_range(text)]

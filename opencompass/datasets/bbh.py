@@ -118,7 +118,7 @@ def _text(value: Any) -> str:
 class BBHEvaluator(BaseEvaluator):
     """Free-form BBH tasks: ``score`` = exact match of the extracted final answer."""
 
-    def score(self, predictions: list, references: list) -> dict[str, Any]:
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         preds = [bbh_freeform_postprocess(_text(p)) for p in predictions]
         return self.per_sample(preds, references,
                                lambda p, r: p == str(r).strip(), 'score')
@@ -128,7 +128,7 @@ class BBHEvaluator(BaseEvaluator):
 class BBHEvaluator_mcq(BaseEvaluator):  # noqa: N801 - OpenCompass's name
     """Multiple-choice BBH tasks: ``score`` = the extracted letter equals the target's."""
 
-    def score(self, predictions: list, references: list) -> dict[str, Any]:
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         preds = [bbh_mcq_postprocess(_text(p)) for p in predictions]
         refs = [bbh_mcq_postprocess(_text(r)) for r in references]
         result = self.per_sample(preds, refs, lambda p, r: p == r, 'score')

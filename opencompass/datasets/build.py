@@ -11,17 +11,17 @@ NON_LOADER_KEYS = frozenset({'abbr', 'reader_cfg', 'infer_cfg', 'eval_cfg', 'par
                              'summary'})
 
 
-def loader_args(cfg: dict) -> dict:
+def loader_args(cfg: dict[str, Any]) -> dict[str, Any]:
     """The part of a dataset entry the loader gets: ``type`` and its keyword arguments."""
     return {k: v for k, v in cfg.items() if k not in NON_LOADER_KEYS}
 
 
-def build_dataset(cfg: dict, where: str = 'datasets') -> BaseDataset:
+def build_dataset(cfg: dict[str, Any], where: str = 'datasets') -> BaseDataset:
     return build(loader_args(cfg), LOAD_DATASET, where=where, reader_cfg=cfg.get('reader_cfg', {}),
                  abbr=cfg.get('abbr'))
 
 
-def test_ids(cfg: dict, dataset: BaseDataset) -> list[int]:
+def test_ids(cfg: dict[str, Any], dataset: BaseDataset) -> list[int]:
     """Positions in the test split this entry covers: all of it, or its part's range."""
     part = cfg.get('part')
     n = len(dataset.test)
@@ -30,7 +30,7 @@ def test_ids(cfg: dict, dataset: BaseDataset) -> list[int]:
     return list(range(n))
 
 
-def estimate_size(cfg: dict) -> int:
+def estimate_size(cfg: dict[str, Any]) -> int:
     """Number of test rows, counted as cheaply as the loader allows."""
     loader = loader_args(cfg)
     cls = LOAD_DATASET.get(loader.pop('type'))

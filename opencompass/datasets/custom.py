@@ -26,7 +26,7 @@ class CustomDataset(BaseDataset):
         return [get_data_path(path, local_mode=True)]  # relative: under $COMPASS_DATA_CACHE if there
 
     @classmethod
-    def estimate_size(cls, reader_cfg: dict | None = None, path: str = '', **kwargs: Any) -> int:
+    def estimate_size(cls, reader_cfg: dict[str, Any] | None = None, path: str = '', **kwargs: Any) -> int:
         """Count lines of a JSONL file without parsing it; other formats load."""
         rng = (reader_cfg or {}).get('test_range')
         if path.endswith('.jsonl') and os.path.isfile(path) and (reader_cfg or {}).get(
@@ -42,7 +42,7 @@ def _slice(rng: str) -> slice:
     return parse_range(rng)
 
 
-class RowList(list):
+class RowList(list[Any]):
     """Rows read from a file, remembering the file and each row's line (for errors)."""
 
     def __init__(self, rows: Rows, source: str, lines: list[int] | None = None):

@@ -67,7 +67,7 @@ def _as_number(text: Any) -> Decimal | None:
 class Gsm8kEvaluator(BaseEvaluator):
     """``accuracy``: the extracted number equals the reference number (``18`` = ``18.00``)."""
 
-    def score(self, predictions: list, references: list) -> dict[str, Any]:
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         def same(pred: Any, ref: Any) -> bool:
             p, r = _as_number(pred), _as_number(ref)
             if p is None or r is None:

@@ -66,7 +66,7 @@ def _resolve(path: str | None) -> str:
     return path
 
 
-def _read_gz(path: str) -> list[tuple[int, dict]]:
+def _read_gz(path: str) -> list[tuple[int, dict[str, Any]]]:
     import json
     out = []
     try:
@@ -76,7 +76,8 @@ def _read_gz(path: str) -> list[tuple[int, dict]]:
                     try:
                         out.append((lineno, json.loads(line)))
                     except ValueError as e:
-                        raise DatasetError(f'{path}:{lineno}: not valid JSON ({e.msg})') from None
+                        why = getattr(e, 'msg', e)  # a JSONDecodeError's message without the position
+                        raise DatasetError(f'{path}:{lineno}: not valid JSON ({why})') from None
     except (OSError, EOFError) as e:
         raise DatasetError(f'{path}: not a readable gzip file ({e})') from None
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from ..errors import DatasetError
 
@@ -22,7 +22,7 @@ def require_file(path: str, benchmark: str, hint: str) -> str:
     return path
 
 
-def _open(path: str) -> Any:
+def _open(path: str) -> IO[str]:
     return open(path, encoding='utf-8', newline='')
 
 
@@ -61,7 +61,8 @@ def iter_jsonl(path: str, encoding: str = 'utf-8') -> Iterator[tuple[int, dict[s
             try:
                 row = json.loads(line)
             except ValueError as e:
-                raise DatasetError(f'{path}:{lineno}: not valid JSON ({e.msg})') from None
+                why = getattr(e, 'msg', e)  # a JSONDecodeError's message without the position
+                raise DatasetError(f'{path}:{lineno}: not valid JSON ({why})') from None
             if not isinstance(row, dict):
                 raise DatasetError(f'{path}:{lineno}: expected a JSON object per line')
             yield lineno, row
@@ -85,7 +86,7 @@ def read_text(path: str) -> str:
         raise DatasetError(f'{path}: not valid UTF-8 text at byte {e.start}') from None
 
 
-def field(row: dict, key: str, path: str, lineno: int) -> Any:
+def field(row: dict[str, Any], key: str, path: str, lineno: int) -> Any:
     """``row[key]`` or a DatasetError naming the file and line."""
     if key not in row:
         raise DatasetError(f"{path}:{lineno}: the row has no field '{key}' "
@@ -93,7 +94,7 @@ def field(row: dict, key: str, path: str, lineno: int) -> Any:
     return row[key]
 
 
-def non_empty(rows: list, path: str) -> list:
+def non_empty(rows: list[Any], path: str) -> list[Any]:
     if not rows:
         raise DatasetError(f'{path}: the file has no samples')
     return rows

@@ -210,7 +210,7 @@ class ApiClient:
         delay = random.uniform(base / 2, base)
         return max(delay, min(retry_after or 0.0, MAX_RETRY_AFTER))
 
-    def post(self, path: str, payload: dict, parse: Callable[[dict], Any],
+    def post(self, path: str, payload: dict[str, Any], parse: Callable[[dict[str, Any]], Any],
              stop: threading.Event | None = None) -> Answer:
         """One logical request: retried until ``parse`` accepts an answer or the budget ends.
 
@@ -285,7 +285,7 @@ class ApiClient:
         self.session.close()
 
 
-def run_window(client: ApiClient, jobs: list[tuple[str, dict, Callable[[dict], Any]]]
+def run_window(client: ApiClient, jobs: list[tuple[str, dict[str, Any], Callable[[dict[str, Any]], Any]]]
                ) -> Iterator[list[tuple[int, Answer | SampleFailure]]]:
     """Run ``(path, payload, parse)`` jobs with up to ``client.max_workers`` in flight.
 
@@ -296,7 +296,7 @@ def run_window(client: ApiClient, jobs: list[tuple[str, dict, Callable[[dict], A
     """
     if not jobs:
         return
-    results: queue.Queue = queue.Queue()
+    results: queue.Queue[tuple[int, Answer | BaseException]] = queue.Queue()
     stop = threading.Event()
     cursor = iter(range(len(jobs)))
     lock = threading.Lock()
@@ -332,10 +332,12 @@ def run_window(client: ApiClient, jobs: list[tuple[str, dict, Callable[[dict], A
                     burst.append(results.get_nowait())
                 except queue.Empty:
                     break
-            for _, outcome in burst:
+            done: list[tuple[int, Answer | SampleFailure]] = []
+            for index, outcome in burst:
                 if isinstance(outcome, BaseException) and not isinstance(outcome, SampleFailure):
                     raise outcome
+                done.append((index, outcome))
             remaining -= len(burst)
-            yield burst
+            yield done
     finally:
         stop.set()

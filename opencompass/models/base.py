@@ -1,6 +1,7 @@
 """The model contract every wrapper implements (local or API)."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from ..openicl.icl_prompt_template import Prompt
@@ -10,7 +11,7 @@ from .template_parser import LMTemplateParser
 __all__ = ['BaseModel', 'LMTemplateParser', 'truncate_at_stop']
 
 
-class BaseModel:
+class BaseModel(ABC):
     """A model that can generate text and, optionally, score text by loglikelihood.
 
     Subclasses implement ``generate`` (list of rendered prompts -> list of strings)
@@ -18,12 +19,10 @@ class BaseModel:
     ``render_prompt`` turns a filled template into what the model consumes.
     """
 
-    is_api = False
-
     def __init__(self, path: str, abbr: str | None = None, max_seq_len: int = 2048,
-                 max_out_len: int = 256, batch_size: int = 1, meta_template: dict | None = None,
-                 generation_kwargs: dict | None = None, stop_words: list[str] | None = None,
-                 run_cfg: dict | None = None, **kwargs: Any):
+                 max_out_len: int = 256, batch_size: int = 1, meta_template: dict[str, Any] | None = None,
+                 generation_kwargs: dict[str, Any] | None = None, stop_words: list[str] | None = None,
+                 run_cfg: dict[str, Any] | None = None, **kwargs: Any):
         self.path = path
         self.abbr = abbr
         self.max_seq_len = max_seq_len
@@ -55,9 +54,10 @@ class BaseModel:
         return self.get_ppl([self.render_prompt(p, gen=False) for p in prompts])
 
     # -- to implement ------------------------------------------------------------
+    @abstractmethod
     def generate(self, inputs: list[Any], max_out_len: int,
                  stop_words: list[str] | None = None) -> list[Any]:
-        raise NotImplementedError
+        """One completion per rendered input (a string, or a dict with token counts)."""
 
     def get_ppl(self, inputs: list[str]) -> list[float]:
         from ..errors import ModelError

@@ -27,7 +27,7 @@ MAX_STOP_WORDS = 4  # what the OpenAI API accepts; the rest are applied locally
 _ENV_REF = re.compile(r'^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$')
 
 
-def resolve_key(key: str | list | None) -> str | None:
+def resolve_key(key: str | list[Any] | None) -> str | None:
     """``'ENV'`` -> ``$OPENAI_API_KEY``; ``'$NAME'``/``'${NAME}'``/``'ENV:NAME'`` -> ``$NAME``."""
     if isinstance(key, (list, tuple)):
         key = key[0] if key else None
@@ -39,8 +39,8 @@ def resolve_key(key: str | list | None) -> str | None:
         name = DEFAULT_KEY_ENV
     elif key.startswith('ENV:'):
         name = key[4:]
-    elif _ENV_REF.match(key):
-        name = _ENV_REF.match(key).group(1)  # type: ignore[union-attr]
+    elif ref := _ENV_REF.match(key):
+        name = ref.group(1)
     if name is None:
         return key
     value = os.environ.get(name)
@@ -65,14 +65,12 @@ def normalize_base(url: str) -> str:
 class OpenAISDK(BaseModel):
     """A model behind an OpenAI-compatible HTTP API (no local weights, no torch)."""
 
-    is_api = True
-
-    def __init__(self, path: str, key: str | list | None = 'ENV',
-                 openai_api_base: str | list = DEFAULT_BASE, api_mode: str = 'chat',
+    def __init__(self, path: str, key: str | list[Any] | None = 'ENV',
+                 openai_api_base: str | list[Any] = DEFAULT_BASE, api_mode: str = 'chat',
                  system_prompt: str | None = None, temperature: float | None = 0.0,
                  max_workers: int | None = None, query_per_second: float | None = None,
                  retry: int = 5, timeout: float = 120.0, backoff: float = 1.0,
-                 extra_body: dict | None = None, max_completion_tokens: bool = False,
+                 extra_body: dict[str, Any] | None = None, max_completion_tokens: bool = False,
                  org: str | None = None, openai_proxy_url: str | None = None, **kwargs: Any):
         super().__init__(path=path, **kwargs)
         if api_mode not in ('chat', 'completions'):
@@ -84,7 +82,7 @@ class OpenAISDK(BaseModel):
         self.temperature = temperature
         self.extra_body = dict(extra_body or {})
         self.max_completion_tokens = max_completion_tokens
-        self.base_url = normalize_base(openai_api_base)
+        self.base_url = normalize_base(str(openai_api_base))
         headers = {'Content-Type': 'application/json'}
         api_key = resolve_key(key)
         if api_key and api_key != 'EMPTY':
@@ -125,7 +123,7 @@ class OpenAISDK(BaseModel):
         return messages
 
     # -- generation ----------------------------------------------------------------
-    def _payload(self, rendered: Any, max_out_len: int, stop_words: list[str]) -> tuple[str, dict]:
+    def _payload(self, rendered: Any, max_out_len: int, stop_words: list[str]) -> tuple[str, dict[str, Any]]:
         payload: dict[str, Any] = {'model': self.path}
         if self.api_mode == 'chat':
             path = 'chat/completions'
@@ -147,7 +145,7 @@ class OpenAISDK(BaseModel):
     def _parse_generation(self, stop_words: list[str]) -> Any:
         chat = self.api_mode == 'chat'
 
-        def parse(data: dict) -> dict[str, Any]:
+        def parse(data: dict[str, Any]) -> dict[str, Any]:
             choices = data['choices']
             if not isinstance(choices, list) or not choices:
                 raise MalformedResponse('no choices')
@@ -164,7 +162,7 @@ class OpenAISDK(BaseModel):
         return parse
 
     def generate_iter(self, inputs: list[Any], max_out_len: int,
-                      stop_words: list[str] | None = None) -> Iterator[list[tuple[int, dict]]]:
+                      stop_words: list[str] | None = None) -> Iterator[list[tuple[int, dict[str, Any]]]]:
         """Sliding window: yield ``[(index, output), ...]`` of the answers that arrived since
         the last yield (at least one), as they complete.
 
@@ -186,13 +184,13 @@ class OpenAISDK(BaseModel):
 
     def generate_iter_from_template(self, prompts: list[Prompt], max_out_len: int,
                                     stopping_criteria: list[str] | None = None
-                                    ) -> Iterator[list[tuple[int, dict]]]:
+                                    ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
         rendered = [self.render_prompt(p, gen=True) for p in prompts]
         stops = list(dict.fromkeys(self.stop_words + list(stopping_criteria or [])))
         return self.generate_iter(rendered, max_out_len=max_out_len, stop_words=stops)
 
     def generate(self, inputs: list[Any], max_out_len: int,
-                 stop_words: list[str] | None = None) -> list[dict]:
+                 stop_words: list[str] | None = None) -> list[dict[str, Any]]:
         outputs: list[Any] = [None] * len(inputs)
         for burst in self.generate_iter(inputs, max_out_len, stop_words):
             for index, out in burst:
@@ -212,7 +210,7 @@ class OpenAISDK(BaseModel):
     def get_ppl(self, inputs: list[str]) -> list[float]:
         """Mean negative log-likelihood per token of each text, from echoed prompt logprobs."""
         def parse_for(text: str) -> Any:
-            def parse(data: dict) -> Any:
+            def parse(data: dict[str, Any]) -> Any:
                 choice = data['choices'][0]
                 lp = choice.get('logprobs')
                 if not isinstance(lp, dict) or not lp.get('token_logprobs'):

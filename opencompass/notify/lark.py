@@ -15,13 +15,15 @@ import json
 import queue
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..utils.logging import get_logger
 
+if TYPE_CHECKING:
+    import requests
+
 # Lark answers HTTP 200 with {"code": N, "msg": ...}; these codes mean "slow down"
 RATE_LIMIT_CODES = frozenset({9499, 11232, 11233})
-_STOP = object()
 
 
 def lark_sign(secret: str, timestamp: int) -> str:
@@ -67,9 +69,9 @@ class LarkReporter:
         self.sent = 0
         self.failed = 0
         self._warned = False
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()  # None: stop
         self._thread: threading.Thread | None = None
-        self._session: Any = None
+        self._session: requests.Session | None = None
 
     # -- public API --------------------------------------------------------------
     def post(self, title: str, lines: list[Any]) -> None:
@@ -88,7 +90,7 @@ class LarkReporter:
         """Wait (at most ``drain_timeout`` seconds) for queued messages, then stop."""
         if self._thread is None:
             return
-        self._queue.put(_STOP)
+        self._queue.put(None)
         self._thread.join(self.drain_timeout)
         if self._thread.is_alive():
             self._note_failure(f'gave up on {self._queue.qsize()} unsent message(s) after '
@@ -99,7 +101,7 @@ class LarkReporter:
     def _worker(self) -> None:
         while True:
             payload = self._queue.get()
-            if payload is _STOP:
+            if payload is None:
                 return
             self.deliver(payload)
 

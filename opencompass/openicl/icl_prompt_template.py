@@ -28,11 +28,12 @@ def _is_chat(t: Any) -> bool:
 class PromptTemplate:
     """Fill ``{column}`` placeholders and the in-context-example token."""
 
-    def __init__(self, template: str | dict, ice_token: str | None = None,
+    def __init__(self, template: str | dict[str, Any], ice_token: str | None = None,
                  sep_token: str | None = None):
         self.template = template
         self.ice_token = ice_token
         self.sep_token = sep_token
+        self.label_templates: dict[Any, str | dict[str, Any]] | None
         if isinstance(template, dict) and not _is_chat(template):
             self.label_templates = dict(template)
         elif isinstance(template, (str, dict)):
@@ -41,11 +42,11 @@ class PromptTemplate:
             raise ConfigError(f'prompt_template.template: expected a str or dict, got {template!r:.60}')
 
     @property
-    def labels(self) -> list | None:
+    def labels(self) -> list[Any] | None:
         """The candidate labels of a loglikelihood (per-label) template, else None."""
         return list(self.label_templates) if self.label_templates else None
 
-    def generate_item(self, entry: dict, output_column: str | None = None, ice: str = '',
+    def generate_item(self, entry: dict[str, Any], output_column: str | None = None, ice: str = '',
                       label: Any = None, gen: bool = False) -> Prompt:
         """The prompt for one sample; ``gen=True`` blanks the answer for generation."""
         template = self._pick(label)
@@ -54,11 +55,11 @@ class PromptTemplate:
             values[output_column] = ''
         return fill(template, values, self.ice_token, ice)
 
-    def generate_ice_item(self, entry: dict, label: Any = None) -> Prompt:
+    def generate_ice_item(self, entry: dict[str, Any], label: Any = None) -> Prompt:
         """An in-context example: the template filled with the example's answer."""
         return fill(self._pick(label), entry, self.ice_token, '')
 
-    def _pick(self, label: Any) -> str | dict:
+    def _pick(self, label: Any) -> str | dict[str, Any]:
         if self.label_templates is None:
             return self.template
         if label not in self.label_templates:
@@ -70,7 +71,7 @@ class PromptTemplate:
         return self.label_templates[label]
 
 
-def _sub(text: str, values: dict, ice_token: str | None, ice: str) -> str:
+def _sub(text: str, values: dict[str, Any], ice_token: str | None, ice: str) -> str:
     if ice_token:
         text = text.replace(ice_token, ice)
     for key, value in values.items():
@@ -80,7 +81,7 @@ def _sub(text: str, values: dict, ice_token: str | None, ice: str) -> str:
     return text
 
 
-def fill(template: str | dict, values: dict, ice_token: str | None, ice: str) -> Prompt:
+def fill(template: str | dict[str, Any], values: dict[str, Any], ice_token: str | None, ice: str) -> Prompt:
     if isinstance(template, str):
         return _sub(template, values, ice_token, ice)
     items: PromptList = []

@@ -46,7 +46,7 @@ class RawPromptTemplate(PromptTemplate):
     def __init__(self, messages: list[Any], format_variables: bool = True, ice_token: str = '</E>'):
         _validate(messages)
         self.messages = messages
-        self.label_templates = None  # type: ignore[assignment]  # not a per-label template
+        self.label_templates = None  # not a per-label template
         self.format_variables = format_variables
         self.ice_token = ice_token
         self.sep_token = None

@@ -1,13 +1,14 @@
 """The partitioner contract: ``partition(models, datasets) -> [task cfg]``."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-IsDone = Callable[[dict, dict], bool]
+IsDone = Callable[[dict[str, Any], dict[str, Any]], bool]
 
 
-class BasePartitioner:
+class BasePartitioner(ABC):
     """Turns the (model, dataset) pairs that still need work into task configs.
 
     A task config is ``{'models': [m], 'datasets': [[d, ...]], 'work_dir': RUN_DIR}``.
@@ -68,7 +69,8 @@ class BasePartitioner:
                 tasks.append({'models': [model], 'datasets': [group], 'work_dir': work_dir})
         return tasks
 
-    def expand(self, model: dict, datasets: list[dict], stage: str) -> list[dict]:
+    def expand(self, model: dict[str, Any], datasets: list[dict[str, Any]],
+               stage: str) -> list[dict[str, Any]]:
         """The dataset entries of one model (a subclass may split them into parts).
 
         Entries are shared, not copied, by every model's tasks (configs are read-only once
@@ -76,5 +78,6 @@ class BasePartitioner:
         fingerprints of an entry are computed once per entry object."""
         return list(datasets)
 
-    def group(self, datasets: list[dict]) -> list[list[dict]]:
-        raise NotImplementedError
+    @abstractmethod
+    def group(self, datasets: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """Split one model's dataset entries into the groups that become tasks."""

@@ -16,5 +16,5 @@ class NaivePartitioner(BasePartitioner):
             raise ConfigError(f'partitioner.n: must be a positive integer, got {n!r}')
         self.n = n
 
-    def group(self, datasets: list[dict]) -> list[list[dict]]:
+    def group(self, datasets: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         return [datasets[i:i + self.n] for i in range(0, len(datasets), self.n)]

@@ -36,7 +36,7 @@ class SizePartitioner(BasePartitioner):
         self._parts: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         self._sizes: dict[int, tuple[dict[str, Any], int]] = {}
 
-    def factor(self, dataset: dict) -> int:
+    def factor(self, dataset: dict[str, Any]) -> int:
         infer_cfg = dataset.get('infer_cfg', {})
         inferencer = short_type(infer_cfg.get('inferencer', {}).get('type', 'GenInferencer'))
         if 'PPL' in inferencer or 'LL' in inferencer:
@@ -46,9 +46,9 @@ class SizePartitioner(BasePartitioner):
             return 1
         return self.gen_task_coef
 
-    def cost(self, dataset: dict) -> int:
+    def cost(self, dataset: dict[str, Any]) -> int:
         if 'part' in dataset:
-            return (dataset['part'][1] - dataset['part'][0]) * self.factor(dataset)
+            return int(dataset['part'][1] - dataset['part'][0]) * self.factor(dataset)
         return self._size(dataset) * self.factor(dataset)
 
     def _size(self, dataset: dict[str, Any]) -> int:
@@ -58,10 +58,11 @@ class SizePartitioner(BasePartitioner):
             hit = self._sizes[id(dataset)] = (dataset, estimate_size(dataset))
         return hit[1]
 
-    def expand(self, model: dict, datasets: list[dict], stage: str) -> list[dict]:
+    def expand(self, model: dict[str, Any], datasets: list[dict[str, Any]],
+               stage: str) -> list[dict[str, Any]]:
         if stage != 'infer':
             return super().expand(model, datasets, stage)
-        out: list[dict] = []
+        out: list[dict[str, Any]] = []
         for dataset in datasets:  # the same parts for every model: split each entry once
             hit = self._parts.get(id(dataset))
             if hit is None or hit[0] is not dataset:
@@ -86,12 +87,12 @@ class SizePartitioner(BasePartitioner):
             out.append(part)
         return out
 
-    def group(self, datasets: list[dict]) -> list[list[dict]]:
+    def group(self, datasets: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         if self.strategy == 'split':
             return [[d] for d in datasets]
         costed = sorted(((self.cost(d), d) for d in datasets), key=lambda x: -x[0])
-        groups: list[list[dict]] = []
-        current: list[dict] = []
+        groups: list[list[dict[str, Any]]] = []
+        current: list[dict[str, Any]] = []
         load = 0
         for cost, dataset in costed:
             if current and load + cost > self.max_task_size:

@@ -4,14 +4,18 @@ from __future__ import annotations
 import os
 import time
 import traceback
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import OpenCompassError
 from ..registry import TASKS
 from ..tasks.base import BaseTask
 from ..utils.logging import add_file_handler, get_logger
+
+if TYPE_CHECKING:
+    from .progress import TaskProgress
 
 # A task that exits with 1 failed on a user error (bad config, missing file: an
 # OpenCompassError, see tasks/__main__.py); running it again would fail the same way.
@@ -36,13 +40,13 @@ class TaskStatus:
         return self.returncode == 0
 
 
-class BaseRunner:
+class BaseRunner(ABC):
     """Shared settings of runners; subclasses implement :meth:`launch_all`.
 
     ``task`` is the task config from the config file (``dict(type=OpenICLInferTask)``).
     """
 
-    def __init__(self, task: dict | None = None, max_num_workers: int = 16, debug: bool = False,
+    def __init__(self, task: dict[str, Any] | None = None, max_num_workers: int = 16, debug: bool = False,
                  retry: int = 0, **kwargs: Any):
         self.task_cfg = dict(task or {})
         self.max_num_workers = max(1, int(max_num_workers))
@@ -51,7 +55,7 @@ class BaseRunner:
         self.options = kwargs
         self._stopping = False  # set once the run is being cancelled
 
-    def run_with_retry(self, task: BaseTask, progress: Any,
+    def run_with_retry(self, task: BaseTask, progress: TaskProgress,
                        attempt: Callable[[int, int], TaskStatus]) -> TaskStatus:
         """Call ``attempt(n, tries)`` until :meth:`settle` says the task is settled."""
         tries = self.retry + 1
@@ -88,7 +92,7 @@ class BaseRunner:
     def task_class(self) -> type[BaseTask]:
         return TASKS.get(self.task_cfg.get('type', 'OpenICLInferTask'), where='runner.task.type')
 
-    def make_tasks(self, task_cfgs: list[dict]) -> list[BaseTask]:
+    def make_tasks(self, task_cfgs: list[dict[str, Any]]) -> list[BaseTask]:
         cls = self.task_class()
         return [cls(cfg) for cfg in task_cfgs]
 
@@ -99,8 +103,9 @@ class BaseRunner:
             return [self.run_in_process(t) for t in tasks]
         return self.launch_all(tasks)
 
+    @abstractmethod
     def launch_all(self, tasks: list[BaseTask]) -> list[TaskStatus]:
-        raise NotImplementedError
+        """Run every task (none is skipped) and return one status per task, in order."""
 
     def describe(self, task: BaseTask) -> str:
         """The command this runner would run for ``task`` (for ``--dry-run``)."""

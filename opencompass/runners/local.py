@@ -7,13 +7,14 @@ import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import IO, Any
 
 from ..errors import RunnerError
 from ..registry import RUNNERS
 from ..tasks.base import BaseTask
 from ..utils.env import with_package_on_path
 from .base import BaseRunner, TaskStatus
+from .common import last_error_line, task_weight  # re-exported (makespan.py patches it here)
 from .progress import TaskProgress
 from .worker import TaskPicker, WorkerPool
 
@@ -76,7 +77,7 @@ class LocalRunner(BaseRunner):
         self.max_workers_per_gpu = max(1, int(max_workers_per_gpu))
         self.reuse_workers = bool(reuse_workers)
         self._workers: WorkerPool | None = None
-        self._procs: dict[int, subprocess.Popen] = {}
+        self._procs: dict[int, subprocess.Popen[Any]] = {}
         self._lock = threading.Lock()
 
     def launch_all(self, tasks: list[BaseTask]) -> list[TaskStatus]:
@@ -146,7 +147,7 @@ class LocalRunner(BaseRunner):
         finally:
             pool.release(gpus)
 
-    def _run_process(self, task: BaseTask, log: Any, env: dict[str, str],
+    def _run_process(self, task: BaseTask, log: IO[str], env: dict[str, str],
                      progress: TaskProgress) -> int:
         """Run ``task`` in a child process of its own (its own session); its exit status."""
         proc = subprocess.Popen(task.command(), stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -184,26 +185,3 @@ class LocalRunner(BaseRunner):
                     os.killpg(proc.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-
-
-def task_weight(task: BaseTask) -> int:
-    """A rough cost used to start big tasks first (rows of its datasets or parts)."""
-    total = 0
-    for ds in task.dataset_cfgs:
-        for d in ds:
-            part = d.get('part')
-            total += (part[1] - part[0]) if part else 1000
-    return total
-
-
-def last_error_line(log_path: str, limit: int = 300) -> str:
-    """The most telling line of a failed task's log (its last 'error:' line, or last line)."""
-    try:
-        with open(log_path, encoding='utf-8', errors='replace') as f:
-            lines = [ln.rstrip() for ln in f.readlines()[-200:] if ln.strip()]
-    except OSError:
-        return ''
-    for line in reversed(lines):
-        if line.startswith('error:') or 'Error:' in line:
-            return line[:limit]
-    return lines[-1][:limit] if lines else ''

@@ -14,7 +14,7 @@ import json
 import sys
 import threading
 import time
-from typing import Any
+from typing import IO, Any
 
 from ..tasks.base import BaseTask
 from ..utils.logging import get_logger
@@ -46,7 +46,7 @@ def expected_samples(task: BaseTask) -> int:
 class TaskProgress:
     """Counts samples and pending/running/done/failed/retried tasks, and renders them."""
 
-    def __init__(self, tasks: list[BaseTask], interval: float = 30.0, stream: Any = None):
+    def __init__(self, tasks: list[BaseTask], interval: float = 30.0, stream: IO[str] | None = None):
         self.total = len(tasks)
         self.running: dict[str, BaseTask] = {}
         self.done = self.failed = self.retries = 0
@@ -103,7 +103,7 @@ class TaskProgress:
         """Samples a task has finished over all its datasets, capped at its expected count."""
         status = self._status(task) or {}
         try:
-            done = int(status.get('task_done', status.get('done', 0)))
+            done = int(status.get('task_done', status.get('done', 0)) or 0)
         except (TypeError, ValueError):
             return 0
         cap = self.expected.get(task.slug, 0)

@@ -64,13 +64,13 @@ def _job_fields(status: TaskStatus) -> dict[str, Any]:
         if 'job' in status.extra else {}
 
 
-def failures_by_pair(records: list[dict[str, Any]], stage: str) -> dict[tuple[str, str], dict]:
+def failures_by_pair(records: list[dict[str, Any]], stage: str) -> dict[tuple[str, str], dict[str, Any]]:
     """For each (model, dataset), the newest failed record of ``stage`` covering it.
 
     Each task name keeps only its latest record, so a failure listed here was not
     fixed by a later attempt of the same task.
     """
-    out: dict[tuple[str, str], dict] = {}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
     for r in sorted((r for r in records if r.get('stage') == stage and not r.get('ok')),
                     key=lambda r: r.get('finished', 0)):
         for pair in r.get('pairs', []):

@@ -22,7 +22,7 @@ from ..tasks.base import BaseTask
 from ..utils.logging import get_logger
 from . import slurm_cmd as sc
 from .base import BaseRunner, TaskStatus
-from .local import last_error_line, task_weight
+from .common import last_error_line, task_weight
 from .progress import TaskProgress
 from .slurm_batch import BatchFiles, plan_groups
 from .slurm_watch import CANCELLED_CODES, JobWatcher, SlurmJob, job_failure

@@ -85,12 +85,13 @@ class Worker:
         """
         delta = {k: v for k, v in (env or {}).items() if self.env.get(k) != v}
         job = {'task_file': task_file, 'log': log_path, 'env': delta}
+        stdin, out = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and out is not None  # both are pipes
         try:
-            self.proc.stdin.write(json.dumps(job) + '\n')
-            self.proc.stdin.flush()
+            stdin.write(json.dumps(job) + '\n')
+            stdin.flush()
         except (BrokenPipeError, OSError):
             return self._died(log_path)
-        out = self.proc.stdout
         while True:
             ready, _, _ = select.select([out], [], [], 0.5)
             if not ready:
@@ -117,7 +118,8 @@ class Worker:
     def close(self, timeout: float = 5.0) -> None:
         """End the worker: end of input, then SIGKILL of its group if it lingers."""
         try:
-            self.proc.stdin.close()
+            if self.proc.stdin:
+                self.proc.stdin.close()
         except OSError:
             pass
         try:
@@ -139,7 +141,7 @@ class WorkerPool:
     ``terminate_all`` kills; workers are added there for their whole life.
     """
 
-    def __init__(self, procs: dict[int, subprocess.Popen], lock: Any):
+    def __init__(self, procs: dict[int, subprocess.Popen[Any]], lock: threading.Lock):
         self._procs = procs
         self._lock = lock
         self._workers: dict[int, Worker] = {}

@@ -3,4 +3,5 @@ from ..utils.lazy import lazy_exports
 
 __getattr__, __all__ = lazy_exports(__name__, {
     'DefaultSummarizer': '.default',
+    'Summarizer': '.base',
 })

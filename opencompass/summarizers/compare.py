@@ -31,8 +31,8 @@ def resolve_compare(work_dir: str, other: str) -> str:
     return os.path.join(work_dir, found)
 
 
-def _results(run_dir: str) -> dict[tuple[str, str], dict]:
-    out: dict[tuple[str, str], dict] = {}
+def _results(run_dir: str) -> dict[tuple[str, str], dict[str, Any]]:
+    out: dict[tuple[str, str], dict[str, Any]] = {}
     root = os.path.join(run_dir, 'results')
     if not os.path.isdir(root):
         return out
@@ -92,7 +92,7 @@ def write_comparison(run_dir: str, comparison: dict[str, Any], time_str: str) ->
     return text
 
 
-def _value(res: dict | None, metric: str | None) -> float | None:
+def _value(res: dict[str, Any] | None, metric: str | None) -> float | None:
     value = res.get(metric) if res and metric else None
     return float(value) if isinstance(value, (int, float)) else None
 

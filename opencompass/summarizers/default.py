@@ -18,6 +18,7 @@ from ..utils import logging as oc_logging
 from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import atomic_write_text, read_json_cached
 from ..utils.serialize import fingerprint, short_type
+from .base import Summarizer
 from .groups import check_group, group_average, group_mode, subset_name
 from .missing import Missing, MissingExplainer, annotate, token_counts
 
@@ -28,11 +29,11 @@ NON_METRIC_KEYS = {'num_samples', 'num_failed', 'details', 'error', 'prompt_toke
 
 
 @SUMMARIZERS.register_module()
-class DefaultSummarizer:
+class DefaultSummarizer(Summarizer):
     """Collects each model's metric per dataset and renders the summary table."""
 
-    def __init__(self, config: dict, dataset_abbrs: list | None = None,
-                 summary_groups: list[dict] | None = None, **kwargs: Any):
+    def __init__(self, config: dict[str, Any], dataset_abbrs: list[Any] | None = None,
+                 summary_groups: list[dict[str, Any]] | None = None, **kwargs: Any):
         self.cfg = config
         self.dataset_abbrs = dataset_abbrs
         self.summary_groups = list(summary_groups or [])
@@ -61,7 +62,7 @@ class DefaultSummarizer:
                               metric or '-', dataset_mode(d)]
             for m, res in zip(models, results):
                 value = res.get(metric) if res and metric else None
-                if isinstance(value, (int, float)):
+                if res and isinstance(value, (int, float)):
                     scores[(model_abbr(m), abbr)] = float(value)
                     counts[(model_abbr(m), abbr)] = res.get('num_samples')
                     row.append(f'{value:.2f}')
@@ -131,7 +132,7 @@ class DefaultSummarizer:
         return out
 
     @staticmethod
-    def _result(run_dir: str, model: dict, dataset: dict) -> dict | None:
+    def _result(run_dir: str, model: dict[str, Any], dataset: dict[str, Any]) -> dict[str, Any] | None:
         path = output_file(run_dir, 'results', model, dataset)
         try:
             result = read_json_cached(path)  # the HTML report reads it again
@@ -172,7 +173,7 @@ class DefaultSummarizer:
         return text
 
 
-def pick_metric(results: list[dict | None]) -> str | None:
+def pick_metric(results: list[dict[str, Any] | None]) -> str | None:
     keys: list[str] = []
     for res in results:
         if res:
@@ -184,7 +185,7 @@ def pick_metric(results: list[dict | None]) -> str | None:
     return keys[0] if keys else None
 
 
-def dataset_mode(dataset: dict) -> str:
+def dataset_mode(dataset: dict[str, Any]) -> str:
     inferencer = dataset.get('infer_cfg', {}).get('inferencer', {}).get('type', 'GenInferencer')
     name = short_type(inferencer)
     if 'PPL' in name:

@@ -53,7 +53,8 @@ def group_average(group: dict[str, Any], values: list[float | None],
     else:
         w = [1.0] * len(subsets)
     needed = [(v, x) for v, x in zip(values, w) if x is None or x > 0]
-    if not needed or any(v is None or x is None for v, x in needed):
+    known = [(v, x) for v, x in needed if v is not None and x is not None]
+    if not needed or len(known) < len(needed):
         return None
-    total = sum(x for _, x in needed)
-    return sum(v * x for v, x in needed) / total if total else None
+    total = sum(x for _, x in known)
+    return sum(v * x for v, x in known) / total if total else None

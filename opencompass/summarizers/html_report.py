@@ -265,7 +265,7 @@ def _short(value: Any) -> Any:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + ' [...]'
 
 
-def _result(run_dir: str, model: dict, dataset: dict) -> dict | None:
+def _result(run_dir: str, model: dict[str, Any], dataset: dict[str, Any]) -> dict[str, Any] | None:
     try:
         res = read_json_cached(os.path.join(run_dir, 'results', model_abbr(model),
                                      f'{dataset_abbr(dataset)}.json'))

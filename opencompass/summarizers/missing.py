@@ -34,7 +34,7 @@ class MissingExplainer:
         self.infer_failures = failures_by_pair(records, 'infer')
         self.eval_failures = failures_by_pair(records, 'eval')
 
-    def explain(self, model: dict, dataset: dict) -> Missing:
+    def explain(self, model: dict[str, Any], dataset: dict[str, Any]) -> Missing:
         key = (model_abbr(model), dataset_abbr(dataset))
         done, total = self.samples_predicted(model, dataset)
         progress = f'{done} of {total} samples predicted' if total else ''
@@ -63,7 +63,7 @@ class MissingExplainer:
                            'has not run (-m eval -r)')
         return Missing('not run', 'not run: no predictions yet (-m infer or -m all)')
 
-    def samples_predicted(self, model: dict, dataset: dict) -> tuple[int, int]:
+    def samples_predicted(self, model: dict[str, Any], dataset: dict[str, Any]) -> tuple[int, int]:
         """(samples with a prediction, samples in the dataset); total 0 when unknown."""
         folder = os.path.join(self.run_dir, 'predictions', model_abbr(model))
         abbr = dataset_abbr(dataset)
@@ -107,7 +107,7 @@ def _journal_ids(path: str) -> list[str]:
     return ids
 
 
-def _dataset_size(dataset: dict) -> int:
+def _dataset_size(dataset: dict[str, Any]) -> int:
     try:
         from ..datasets.build import estimate_size
         return int(estimate_size(dataset))

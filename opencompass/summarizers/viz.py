@@ -1,14 +1,18 @@
 """What the viz stage adds after the summary table: comparison and the HTML report."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..utils.logging import get_logger
 from .compare import compare_runs, write_comparison
 from .html_report import write_html_report
 
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
+    from .base import Summarizer
 
-def after_summary(pipeline: Any, summarizer: Any, time_str: str) -> tuple[list[str], str | None]:
+
+def after_summary(pipeline: Pipeline, summarizer: Summarizer, time_str: str) -> tuple[list[str], str | None]:
     """Print the comparison (``--compare``), write the HTML report.
 
     Returns the summary rows as lines (for the Lark bot) and the report path.

@@ -5,13 +5,14 @@ import json
 import os
 import sys
 import time
+from abc import ABC, abstractmethod
 from typing import Any
 
 from ..utils.abbr import dataset_abbr, model_abbr, safe_name, task_name
 from ..utils.fileio import atomic_write_json
 
 
-class BaseTask:
+class BaseTask(ABC):
     """One unit of work over ``models x datasets`` inside a run directory.
 
     ``cfg`` is plain JSON: ``{'models': [m], 'datasets': [[d, ...]], 'work_dir': RUN_DIR}``.
@@ -23,8 +24,8 @@ class BaseTask:
 
     def __init__(self, cfg: dict[str, Any]):
         self.cfg = cfg
-        self.model_cfgs: list[dict] = cfg['models']
-        self.dataset_cfgs: list[list[dict]] = cfg['datasets']
+        self.model_cfgs: list[dict[str, Any]] = cfg['models']
+        self.dataset_cfgs: list[list[dict[str, Any]]] = cfg['datasets']
         self.work_dir: str = cfg['work_dir']
         self.num_gpus: int = max(int(m.get('run_cfg', {}).get('num_gpus', 0) or 0)
                                  for m in self.model_cfgs)
@@ -76,14 +77,17 @@ class BaseTask:
         return [sys.executable, '-m', 'opencompass.tasks', self.task_file()]
 
     # -- outputs -------------------------------------------------------------------
+    @abstractmethod
     def output_paths(self) -> list[str]:
-        raise NotImplementedError
+        """The files this task writes (``--force`` deletes them before a rerun)."""
 
+    @abstractmethod
     def is_done(self) -> bool:
-        raise NotImplementedError
+        """True when every output exists and is up to date."""
 
+    @abstractmethod
     def run(self) -> None:
-        raise NotImplementedError
+        """Do the work in this process; raise an OpenCompassError on a user error."""
 
     # -- progress --------------------------------------------------------------------
     def report_progress(self, done: int, total: int, force: bool = False, **extra: Any) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..datasets.build import build_dataset, reference, test_ids
 from ..errors import TaskError
@@ -26,6 +26,10 @@ from .outputs import (
     prediction_parts,
     write_with_meta,
 )
+
+if TYPE_CHECKING:
+    from ..datasets.base import BaseDataset
+    from ..openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 
 
 @TASKS.register_module()
@@ -46,7 +50,7 @@ class OpenICLEvalTask(BaseTask):
             for dataset_cfg in dataset_cfgs:
                 self._eval_one(model_cfg, dataset_cfg)
 
-    def _eval_one(self, model_cfg: dict, dataset_cfg: dict) -> None:
+    def _eval_one(self, model_cfg: dict[str, Any], dataset_cfg: dict[str, Any]) -> None:
         name = f'{model_abbr(model_cfg)}/{dataset_abbr(dataset_cfg)}'
         parts = prediction_parts(self.work_dir, model_cfg, dataset_cfg)
         if not parts:
@@ -80,7 +84,7 @@ class OpenICLEvalTask(BaseTask):
         metrics = {k: v for k, v in result.items() if isinstance(v, (int, float))}
         get_logger().info('%s: %s', name, metrics)
 
-    def score(self, dataset_cfg: dict, dataset: Any, ids: list[int],
+    def score(self, dataset_cfg: dict[str, Any], dataset: BaseDataset, ids: list[int],
               predictions: dict[str, Any], where: str) -> dict[str, Any]:
         eval_cfg = dataset_cfg.get('eval_cfg', {})
         evaluator = build(eval_cfg.get('evaluator', {'type': 'AccEvaluator'}), ICL_EVALUATORS,
@@ -124,7 +128,7 @@ class OpenICLEvalTask(BaseTask):
         return result
 
 
-def check_blank_not_credited(evaluator: Any, details: list[Any], preds: list[Any],
+def check_blank_not_credited(evaluator: BaseEvaluator, details: list[Any], preds: list[Any],
                              refs: list[Any], records: list[dict[str, Any]], where: str) -> None:
     """Refuse a result whose details count a failed sample, a blank prediction or a blank
     reference as correct: that evaluator's metric would credit nothing."""
@@ -140,7 +144,7 @@ def check_blank_not_credited(evaluator: Any, details: list[Any], preds: list[Any
                             'correct; an evaluator must never credit it (see docs/scoring.md)')
 
 
-def apply_postprocessor(values: list, cfg: dict | None, where: str) -> list:
+def apply_postprocessor(values: list[Any], cfg: dict[str, Any] | None, where: str) -> list[Any]:
     if not cfg:
         return values
     cfg = dict(cfg)

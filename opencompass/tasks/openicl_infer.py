@@ -1,9 +1,10 @@
 """``OpenICLInferTask``: run a model over datasets and write ``predictions/MODEL/DATASET.json``."""
 from __future__ import annotations
 
-import os
 import time
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from ..datasets.build import build_dataset, reference, test_ids
 from ..errors import DatasetError, TaskError
@@ -23,6 +24,11 @@ from .outputs import (
     write_with_meta,
 )
 
+if TYPE_CHECKING:
+    from ..datasets.base import BaseDataset
+    from ..models.base import BaseModel
+    from ..openicl.icl_prompt_template import PromptTemplate
+
 
 @TASKS.register_module()
 class OpenICLInferTask(BaseTask):
@@ -35,7 +41,7 @@ class OpenICLInferTask(BaseTask):
         return [output_file(self.work_dir, 'predictions', m, d)
                 for m, ds in zip(self.model_cfgs, self.dataset_cfgs) for d in ds]
 
-    def pending(self) -> list[tuple[dict, dict]]:
+    def pending(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """The (model, dataset) pairs whose predictions are missing or stale."""
         return [(m, d) for m, ds in zip(self.model_cfgs, self.dataset_cfgs) for d in ds
                 if not is_fresh(output_file(self.work_dir, 'predictions', m, d),
@@ -48,15 +54,15 @@ class OpenICLInferTask(BaseTask):
         logger = get_logger()
         for model_cfg, dataset_cfg in self.pending():
             started = time.time()
-            self._infer_one(model_cfg, dataset_cfg, lambda mc=model_cfg: self._build_model(mc))
+            self._infer_one(model_cfg, dataset_cfg, partial(self._build_model, model_cfg))
             logger.info('%s/%s: predictions written in %.1f s', model_abbr(model_cfg),
                         dataset_abbr(dataset_cfg), time.time() - started)
 
     @staticmethod
-    def _build_model(model_cfg: dict) -> Any:
+    def _build_model(model_cfg: dict[str, Any]) -> BaseModel:
         from .worker import cached_model  # one model kept per process, across tasks too
 
-        def load() -> Any:
+        def load() -> BaseModel:
             get_logger().info('loading model %s', model_abbr(model_cfg))
             return build(model_cfg, MODELS, where=f'models[{model_abbr(model_cfg)}]')
         model, reused = cached_model(model_cfg, load)
@@ -65,7 +71,8 @@ class OpenICLInferTask(BaseTask):
                               model_abbr(model_cfg))
         return model
 
-    def _infer_one(self, model_cfg: dict, dataset_cfg: dict, get_model: Any) -> None:
+    def _infer_one(self, model_cfg: dict[str, Any], dataset_cfg: dict[str, Any],
+                   get_model: Callable[[], BaseModel]) -> None:
         out_path = output_file(self.work_dir, 'predictions', model_cfg, dataset_cfg)
         components = infer_components(model_cfg, dataset_cfg)
         fp = combine(components)
@@ -81,7 +88,7 @@ class OpenICLInferTask(BaseTask):
                                f'{len(dataset.test)} rows)')
         dataset.check_test_columns(ids, where, need_output=False)
 
-        journal = Journal(journal_file(out_path), fp)
+        journal = Journal(journal_file(out_path), fp, label=dataset_abbr(dataset_cfg))
         # samples an API failed on are retried when the task is run again
         done = {k: r for k, r in journal.load().items() if not r.get('failed')}
         samples = self._samples(dataset, infer_cfg, ids, where)
@@ -96,7 +103,6 @@ class OpenICLInferTask(BaseTask):
 
             def on_done(records: dict[str, Any]) -> None:
                 journal.append(records)
-                count_calls(dataset_abbr(dataset_cfg), records)
                 done.update(records)
                 self.report_progress(len(done), total, dataset=dataset_abbr(dataset_cfg))
 
@@ -119,11 +125,12 @@ class OpenICLInferTask(BaseTask):
         self.report_progress(total, total, force=True, dataset=dataset_abbr(dataset_cfg))
 
     @staticmethod
-    def _template(infer_cfg: dict, key: str, where: str) -> Any:
+    def _template(infer_cfg: dict[str, Any], key: str, where: str) -> PromptTemplate | None:
         cfg = infer_cfg.get(key)
         return build(cfg, ICL_PROMPT_TEMPLATES, where=f'{where}.infer_cfg.{key}') if cfg else None
 
-    def _samples(self, dataset: Any, infer_cfg: dict, ids: list[int], where: str) -> list[Sample]:
+    def _samples(self, dataset: BaseDataset, infer_cfg: dict[str, Any], ids: list[int],
+                 where: str) -> list[Sample]:
         retriever_cfg = dict(infer_cfg.get('retriever', {'type': 'ZeroRetriever'}))
         retriever = build(retriever_cfg, ICL_RETRIEVERS, where=f'{where}.infer_cfg.retriever',
                           dataset=dataset)
@@ -132,15 +139,6 @@ class OpenICLInferTask(BaseTask):
         return [Sample(id=str(i), entry=dataset.test[i],
                        ice=retriever.generate_ice(ice_ids[i], ice_template),
                        gold=reference(dataset, i)) for i in ids]
-
-
-def count_calls(abbr: str, records: dict[str, Any]) -> None:
-    """Test hook, off by default: ``OC_COUNT_CALLS=FILE`` appends the id of every sample the
-    model computed, once it is journaled (the chaos test checks none is computed twice)."""
-    path = os.environ.get('OC_COUNT_CALLS')
-    if path:
-        with open(path, 'a', encoding='utf-8') as f:
-            f.write(''.join(f'{abbr} {sid}\n' for sid in records))
 
 
 def check_failures(records: dict[str, Any], name: str) -> None:

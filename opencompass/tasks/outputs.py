@@ -18,7 +18,7 @@ from ..utils.fileio import atomic_write_json, atomic_write_text, read_json_cache
 from .fingerprints import changed, combine, eval_components, file_digest, infer_components
 
 
-def output_file(run_dir: str, kind: str, model_cfg: dict, dataset_cfg: dict) -> str:
+def output_file(run_dir: str, kind: str, model_cfg: dict[str, Any], dataset_cfg: dict[str, Any]) -> str:
     return os.path.join(run_dir, kind, model_abbr(model_cfg), f'{dataset_abbr(dataset_cfg)}.json')
 
 
@@ -30,7 +30,7 @@ def journal_file(path: str) -> str:
     return os.path.join(os.path.dirname(path), '.journal', os.path.basename(path) + 'l')
 
 
-def infer_fingerprint(model_cfg: dict, dataset_cfg: dict, with_part: bool = True) -> str:
+def infer_fingerprint(model_cfg: dict[str, Any], dataset_cfg: dict[str, Any], with_part: bool = True) -> str:
     """What decides the predictions: model, data slice, prompt, retriever, inferencer."""
     return combine(infer_components(model_cfg, dataset_cfg, with_part))
 
@@ -46,7 +46,7 @@ def read_meta(path: str) -> dict[str, Any] | None:
 
 def is_fresh(path: str, fp: str) -> bool:
     meta = read_meta(path)
-    return bool(meta) and meta.get('fingerprint') == fp
+    return meta is not None and bool(meta) and meta.get('fingerprint') == fp
 
 
 # components that are not config settings but the bytes of inputs
@@ -94,8 +94,8 @@ def discard(path: str) -> None:
         pass
 
 
-def prediction_parts(run_dir: str, model_cfg: dict,
-                     dataset_cfg: dict) -> list[tuple[str, dict[str, Any]]]:
+def prediction_parts(run_dir: str, model_cfg: dict[str, Any],
+                     dataset_cfg: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """Fresh prediction files for a dataset: the whole file, or its parts in order.
 
     Parts left over from an earlier, different split of the same dataset are
@@ -131,13 +131,13 @@ def prediction_digests(parts: list[tuple[str, dict[str, Any]]]) -> list[str]:
     return [file_digest(path) for path, _ in parts]
 
 
-def infer_stale_reason(run_dir: str, model_cfg: dict, dataset_cfg: dict) -> str | None:
+def infer_stale_reason(run_dir: str, model_cfg: dict[str, Any], dataset_cfg: dict[str, Any]) -> str | None:
     """Why the predictions of a (model, dataset) pair must be (re)done, or None."""
     return stale_reason(output_file(run_dir, 'predictions', model_cfg, dataset_cfg),
                         infer_components(model_cfg, dataset_cfg))
 
 
-def eval_stale_reason(run_dir: str, model_cfg: dict, dataset_cfg: dict) -> str | None:
+def eval_stale_reason(run_dir: str, model_cfg: dict[str, Any], dataset_cfg: dict[str, Any]) -> str | None:
     """Why the results of a (model, dataset) pair must be (re)done, or None."""
     parts = prediction_parts(run_dir, model_cfg, dataset_cfg)
     if not parts:

@@ -24,13 +24,17 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..models.base import BaseModel
 
 # the model kept by this process: (key, model); one at a time to bound memory
 _MODEL: list[Any] = []
 
 
-def cached_model(model_cfg: dict, build: Callable[[], Any]) -> tuple[Any, bool]:
+def cached_model(model_cfg: dict[str, Any],
+                 build: Callable[[], BaseModel]) -> tuple[BaseModel, bool]:
     """The model for ``model_cfg``, built by ``build()`` unless this process has it already.
 
     Returns ``(model, reused)``. A different model first evicts the kept one.
@@ -74,7 +78,7 @@ def run_task_file(path: str) -> tuple[int, bool]:
     return 0, True
 
 
-def serve(stdin: Any = None) -> int:
+def serve(stdin: IO[str] | None = None) -> int:
     """The worker loop; returns the process exit status."""
     from ..utils.logging import setup_logging
     from ..utils.redaction import redact_std_streams
@@ -96,7 +100,7 @@ def serve(stdin: Any = None) -> int:
     return 0
 
 
-def _run_logged(job: dict, reply: Any) -> bool:
+def _run_logged(job: dict[str, Any], reply: IO[str]) -> bool:
     """Run ``job['task_file']`` with fds 1 and 2 appended to ``job['log']``; send the code."""
     sys.stdout.flush()
     sys.stderr.flush()

@@ -3,20 +3,21 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 
-def model_abbr(cfg: dict) -> str:
+def model_abbr(cfg: dict[str, Any]) -> str:
     """``abbr`` if set, else derived from ``path`` (``org/name`` -> ``org_name``)."""
     if cfg.get('abbr'):
-        return cfg['abbr']
+        return str(cfg['abbr'])
     path = str(cfg.get('path', 'model')).rstrip('/')
     parts = path.split('/')[-2:]
     return safe_name('_'.join(parts))
 
 
-def dataset_abbr(cfg: dict) -> str:
+def dataset_abbr(cfg: dict[str, Any]) -> str:
     if cfg.get('abbr'):
-        return cfg['abbr']
+        return str(cfg['abbr'])
     base = os.path.splitext(os.path.basename(str(cfg.get('path', 'dataset')).rstrip('/')))[0]
     if cfg.get('name'):
         base = f"{base}_{cfg['name']}"
@@ -29,11 +30,11 @@ def safe_name(text: str) -> str:
     return name if name.strip('.') and not name.startswith('.') else f'_{name}'
 
 
-def output_path(root: str, model_cfg: dict, dataset_cfg: dict, ext: str = 'json') -> str:
+def output_path(root: str, model_cfg: dict[str, Any], dataset_cfg: dict[str, Any], ext: str = 'json') -> str:
     return os.path.join(root, model_abbr(model_cfg), f'{dataset_abbr(dataset_cfg)}.{ext}')
 
 
-def task_name(model_cfgs: list[dict], dataset_cfgs: list[list[dict]]) -> str:
+def task_name(model_cfgs: list[dict[str, Any]], dataset_cfgs: list[list[dict[str, Any]]]) -> str:
     """``model/ds1,ds2`` style name shown in progress and logs."""
     parts = []
     for m, ds in zip(model_cfgs, dataset_cfgs):

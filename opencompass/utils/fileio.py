@@ -5,7 +5,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 
 def atomic_write_text(path: str, text: str) -> None:
@@ -60,12 +60,17 @@ class Journal:
     whose header does not match is discarded. Torn last lines and duplicates are
     ignored when reading, so a ``kill -9`` at any moment loses at most the
     sample being written.
+
+    Test hook, off by default: with ``OC_JOURNAL_LOG=FILE`` in the environment, every
+    sample journaled (computed and saved) also appends ``LABEL SAMPLE_ID`` to FILE, so
+    a test can check that no sample is computed twice across kills and resumes.
     """
 
-    def __init__(self, path: str, fingerprint: str):
+    def __init__(self, path: str, fingerprint: str, label: str = ''):
         self.path = path
         self.fingerprint = fingerprint
-        self._fh = None
+        self.label = label or os.path.basename(path)  # names this journal in OC_JOURNAL_LOG
+        self._fh: IO[str] | None = None
 
     def load(self) -> dict[str, Any]:
         """Return ``{sample_id: record}`` of what a previous attempt finished."""
@@ -95,12 +100,12 @@ class Journal:
         """Open for appending; ``keep=False`` starts a fresh journal."""
         os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
         if keep and os.path.exists(self.path):
-            self._fh = open(self.path, 'a', encoding='utf-8')
-            self._fh.write('\n')  # terminate a torn last line, if any
+            fh = self._fh = open(self.path, 'a', encoding='utf-8')
+            fh.write('\n')  # terminate a torn last line, if any
         else:
-            self._fh = open(self.path, 'w', encoding='utf-8')
-            self._fh.write(json.dumps({'fingerprint': self.fingerprint}) + '\n')
-        self._fh.flush()
+            fh = self._fh = open(self.path, 'w', encoding='utf-8')
+            fh.write(json.dumps({'fingerprint': self.fingerprint}) + '\n')
+        fh.flush()
 
     def append(self, items: dict[str, Any]) -> None:
         from .redaction import scrub
@@ -110,6 +115,10 @@ class Journal:
             self._fh.write(scrub(line) + '\n')
         self._fh.flush()
         os.fsync(self._fh.fileno())
+        log = os.environ.get('OC_JOURNAL_LOG')
+        if log:
+            with open(log, 'a', encoding='utf-8') as f:
+                f.write(''.join(f'{self.label} {sid}\n' for sid in items))
 
     def close(self) -> None:
         if self._fh:

@@ -27,14 +27,14 @@ def setup_logging(level: str | int = 'INFO', log_file: str | None = None) -> log
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     for h in list(logger.handlers):
-        if getattr(h, '_oc_console', False) or (log_file and getattr(h, '_oc_file', False)):
+        if h.get_name() == 'oc-console' or (log_file and h.get_name() == 'oc-file'):
             logger.removeHandler(h)
             h.close()
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(os.environ.get('OC_LOG_LEVEL', level))
     console.setFormatter(RedactingFormatter('%(levelname)s %(message)s' if sys.stderr.isatty()
                                            else _FORMAT, '%H:%M:%S'))
-    console._oc_console = True  # type: ignore[attr-defined]
+    console.set_name('oc-console')
     logger.addHandler(console)
     if log_file:
         add_file_handler(log_file)
@@ -47,5 +47,5 @@ def add_file_handler(log_file: str) -> None:
     fh = logging.FileHandler(log_file, encoding='utf-8')
     fh.setLevel(logging.DEBUG)
     fh.setFormatter(RedactingFormatter(_FORMAT, '%Y-%m-%d %H:%M:%S'))
-    fh._oc_file = True  # type: ignore[attr-defined]
+    fh.set_name('oc-file')
     logger.addHandler(fh)

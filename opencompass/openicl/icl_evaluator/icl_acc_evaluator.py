@@ -15,6 +15,6 @@ def _norm(value: Any) -> str:
 class AccEvaluator(BaseEvaluator):
     """``accuracy`` = share of samples whose prediction equals the reference (as text)."""
 
-    def score(self, predictions: list, references: list) -> dict[str, Any]:
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         return self.per_sample(predictions, references,
                                lambda p, r: _norm(p) == _norm(r), 'accuracy')

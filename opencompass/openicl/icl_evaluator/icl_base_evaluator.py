@@ -1,6 +1,7 @@
 """The evaluator contract: ``score(predictions, references) -> {metric: value, 'details': [...]}``."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ def is_blank(value: Any) -> bool:
     return False
 
 
-class BaseEvaluator:
+class BaseEvaluator(ABC):
     """Metrics are percentages (0-100), as in OpenCompass; ``details`` explains each sample.
 
     The one rule every evaluator follows: a blank prediction (empty, missing, or a sample
@@ -27,17 +28,18 @@ class BaseEvaluator:
     refuses results whose details credit such a sample.
     """
 
-    def score(self, predictions: list, references: list) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
+        """``{metric: percentage, 'details': [...]}``, or ``{'error': why}``."""
 
     @staticmethod
-    def check_lengths(predictions: list, references: list) -> dict[str, Any] | None:
+    def check_lengths(predictions: list[Any], references: list[Any]) -> dict[str, Any] | None:
         if len(predictions) != len(references):
             return {'error': f'{len(predictions)} predictions but {len(references)} references'}
         return None
 
     @staticmethod
-    def per_sample(predictions: list, references: list,
+    def per_sample(predictions: list[Any], references: list[Any],
                    same: Callable[[Any, Any], bool], metric: str) -> dict[str, Any]:
         """Score by a per-sample predicate, with details for every sample."""
         error = BaseEvaluator.check_lengths(predictions, references)

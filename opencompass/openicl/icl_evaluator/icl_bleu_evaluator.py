@@ -7,7 +7,7 @@ from ...registry import ICL_EVALUATORS
 from .icl_base_evaluator import BaseEvaluator
 
 
-def reference_streams(references: list) -> list[list[str | None]]:
+def reference_streams(references: list[Any]) -> list[list[str | None]]:
     """sacrebleu's layout: one stream per reference slot; a sample with fewer references
     than the most has ``None`` in the remaining streams (sacrebleu skips those); a sample
     with no reference at all has ``''`` in the first (sacrebleu needs one)."""
@@ -30,7 +30,7 @@ class BleuEvaluator(BaseEvaluator):
         self.tokenize = tokenize
         self.lowercase = lowercase
 
-    def score(self, predictions: list, references: list) -> dict[str, Any]:
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         error = self.check_lengths(predictions, references)
         if error:
             return error
@@ -40,10 +40,11 @@ class BleuEvaluator(BaseEvaluator):
         bleu = sacrebleu.BLEU(tokenize=self.tokenize, lowercase=self.lowercase)
         sentence = sacrebleu.BLEU(tokenize=self.tokenize, lowercase=self.lowercase,
                                   effective_order=True)
-        corpus = bleu.corpus_score(preds, streams) if preds else None
+        # sacrebleu's stubs say Sequence[Sequence[str]], but it skips None (a missing reference)
+        corpus = bleu.corpus_score(preds, streams) if preds else None  # type: ignore[arg-type]
         details = []
         for i, pred in enumerate(preds):
-            refs = [s[i] for s in streams if s[i] is not None]
+            refs = [r for r in (s[i] for s in streams) if r is not None]
             details.append({'pred': pred, 'answer': references[i],
                             'bleu': sentence.sentence_score(pred, refs).score,
                             'correct': bool(pred.strip()) and any(

@@ -21,7 +21,7 @@ class EMEvaluator(BaseEvaluator):
         self.ignore_articles = ignore_articles
         self.strip = strip
 
-    def normalize(self, text: Any) -> str:
+    def normalize(self, text: object) -> str:
         text = unicodedata.normalize('NFKC', str(text))
         if self.ignore_case:
             text = text.lower()
@@ -41,7 +41,7 @@ class EMEvaluator(BaseEvaluator):
             return p == r
         return not p and not r and str(pred).strip().casefold() == str(ref).strip().casefold()
 
-    def score(self, predictions: list, references: list) -> dict[str, Any]:
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         def same(pred: Any, ref: Any) -> bool:
             refs = ref if isinstance(ref, (list, tuple)) else [ref]
             return any(self.matches(pred, r) for r in refs if not is_blank(r))

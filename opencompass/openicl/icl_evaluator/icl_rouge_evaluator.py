@@ -34,7 +34,7 @@ class RougeEvaluator(BaseEvaluator):
         self.use_stemmer = use_stemmer
         self.tokenizer = tokenizer
 
-    def score(self, predictions: list, references: list) -> dict[str, Any]:
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
         error = self.check_lengths(predictions, references)
         if error:
             return error

@@ -1,11 +1,15 @@
 """The inferencer contract, shared by generation and loglikelihood inferencers."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..icl_prompt_template import Prompt, PromptTemplate
+
+if TYPE_CHECKING:
+    from ...models.base import BaseModel
 
 OnDone = Callable[[dict[str, Any]], None]
 
@@ -15,12 +19,12 @@ class Sample:
     """One test row ready for inference: its id, columns and in-context string."""
 
     id: str
-    entry: dict
+    entry: dict[str, Any]
     ice: str
     gold: Any
 
 
-class BaseInferencer:
+class BaseInferencer(ABC):
     """Build prompts for samples, call the model in batches, report each finished batch.
 
     ``infer`` calls ``on_done({sample_id: record})`` after every batch so the task
@@ -34,12 +38,13 @@ class BaseInferencer:
         self.max_seq_len = max_seq_len
         self.extra = kwargs
 
-    def infer(self, model: Any, samples: list[Sample], prompt_template: PromptTemplate | None,
+    @abstractmethod
+    def infer(self, model: BaseModel, samples: list[Sample], prompt_template: PromptTemplate | None,
               ice_template: PromptTemplate | None, output_column: str | None,
               on_done: OnDone) -> None:
-        raise NotImplementedError
+        """Run every sample through ``model``, calling ``on_done`` after each batch."""
 
-    def batches(self, model: Any, samples: list[Sample]) -> Iterator[list[Sample]]:
+    def batches(self, model: BaseModel, samples: list[Sample]) -> Iterator[list[Sample]]:
         size = max(1, int(self.batch_size or getattr(model, 'batch_size', 1) or 1))
         for i in range(0, len(samples), size):
             yield samples[i:i + size]

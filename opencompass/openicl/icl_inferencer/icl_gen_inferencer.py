@@ -1,10 +1,14 @@
 """``GenInferencer``: greedy generation, one prediction string per sample."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...registry import ICL_INFERENCERS
+from ..icl_prompt_template import PromptTemplate
 from .icl_base_inferencer import BaseInferencer, OnDone, Sample, token_usage
+
+if TYPE_CHECKING:
+    from ...models.base import BaseModel
 
 
 @ICL_INFERENCERS.register_module()
@@ -15,8 +19,9 @@ class GenInferencer(BaseInferencer):
         super().__init__(**kwargs)
         self.stopping_criteria = list(stopping_criteria or [])
 
-    def infer(self, model: Any, samples: list[Sample], prompt_template: Any, ice_template: Any,
-              output_column: str | None, on_done: OnDone) -> None:
+    def infer(self, model: BaseModel, samples: list[Sample], prompt_template: PromptTemplate | None,
+              ice_template: PromptTemplate | None, output_column: str | None,
+              on_done: OnDone) -> None:
         template = self.template_for(prompt_template, ice_template)
         max_out_len = self.max_out_len or getattr(model, 'max_out_len', None) or 256
         if hasattr(model, 'generate_iter_from_template'):

@@ -1,10 +1,11 @@
 """``PPLInferencer``: score every label's prompt, predict the least perplexing label."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ConfigError
 from ...registry import ICL_INFERENCERS
+from ..icl_prompt_template import PromptTemplate
 from .icl_base_inferencer import BaseInferencer, OnDone, Sample, token_usage
 
 
@@ -22,6 +23,9 @@ def warn_if_references_are_not_labels(samples: list[Sample], labels: list[Any]) 
                              'the dataset type and the template keys', len(golds), golds[0],
                              ', '.join(sorted(keys)))
 
+if TYPE_CHECKING:
+    from ...models.base import BaseModel
+
 
 @ICL_INFERENCERS.register_module()
 class PPLInferencer(BaseInferencer):
@@ -31,8 +35,9 @@ class PPLInferencer(BaseInferencer):
         super().__init__(**kwargs)
         self.labels = labels
 
-    def infer(self, model: Any, samples: list[Sample], prompt_template: Any, ice_template: Any,
-              output_column: str | None, on_done: OnDone) -> None:
+    def infer(self, model: BaseModel, samples: list[Sample], prompt_template: PromptTemplate | None,
+              ice_template: PromptTemplate | None, output_column: str | None,
+              on_done: OnDone) -> None:
         template = self.template_for(prompt_template, ice_template)
         labels = self.labels or template.labels
         warn_if_references_are_not_labels(samples, labels or [])
