@@ -19,8 +19,6 @@ README = os.path.join(ROOT, 'README.md')
 DOCS = os.path.join(ROOT, 'docs')
 # Pages written on branches merged together with this one; a README link to one of them may
 # dangle only while the page does not exist (remove this set once they are all merged).
-PENDING_PAGES = {'compatibility.md', 'components.md', 'security.md', 'scoring.md', 'models.md',
-                 'vllm.md'}
 LINK = re.compile(r'\[[^\]]*\]\(([^)\s]+)\)')
 
 
@@ -51,8 +49,6 @@ def test_every_relative_link_resolves():
         for target in _links(path):
             file = os.path.normpath(os.path.join(os.path.dirname(path), target.split('#')[0]))
             if os.path.exists(file):
-                continue
-            if os.path.dirname(file) == DOCS and os.path.basename(file) in PENDING_PAGES:
                 continue
             broken.append(f'{os.path.relpath(path, ROOT)} -> {target}')
     assert broken == [], broken
