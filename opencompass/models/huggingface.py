@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ModelError
-from ..openicl.icl_prompt_template import Prompt
 from ..registry import MODELS
 from .base import BaseModel, truncate_at_stop
 from .hf_hub import PACKAGE_PREFIX, resolve_model_path  # noqa: F401 - re-exported
 from .hf_load import load_causal_lm
-from .template import render_chat
+from .template import ChatTemplateMixin
 
 
 @MODELS.register_module()
@@ -106,19 +104,10 @@ HuggingFace = MODELS.register_module('HuggingFace')(HuggingFaceCausalLM)
 
 
 @MODELS.register_module()
-class HuggingFacewithChatTemplate(HuggingFaceCausalLM):
+class HuggingFacewithChatTemplate(ChatTemplateMixin, HuggingFaceCausalLM):
     """A chat model: prompts become messages rendered by the tokenizer's chat template."""
 
     def __init__(self, path: str, system_prompt: str | None = None, **kwargs: Any):
         super().__init__(path=path, **kwargs)
         self.system_prompt = system_prompt
-        if not getattr(self.tokenizer, 'chat_template', None):
-            raise ModelError(f"model '{path}' has no chat template; use HuggingFaceCausalLM "
-                             '(with a meta_template) instead')
-
-    @property
-    def add_bos(self) -> bool:
-        return False  # the chat template writes its own special tokens
-
-    def render_prompt(self, prompt: Prompt, gen: bool = True) -> str:
-        return render_chat(self.tokenizer, prompt, self.system_prompt, gen)
+        self.require_chat_template(path, 'HuggingFaceCausalLM')

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ModelError
 from ..openicl.icl_prompt_template import Prompt
 
 CHAT_ROLES = {'HUMAN': 'user', 'USER': 'user', 'BOT': 'assistant', 'ASSISTANT': 'assistant',
@@ -80,3 +81,23 @@ def render_chat(tokenizer: Any, prompt: Prompt, system_prompt: str | None, gen: 
         text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return str(text) + prefix
     return str(tokenizer.apply_chat_template(messages, tokenize=False))
+
+
+class ChatTemplateMixin:
+    """Chat models of every backend: prompts become messages rendered by the tokenizer's own
+    chat template, which writes its own special tokens (so no extra BOS)."""
+
+    tokenizer: Any
+    system_prompt: str | None
+
+    def require_chat_template(self, path: str, instead: str) -> None:
+        if not getattr(self.tokenizer, 'chat_template', None):
+            raise ModelError(f"model '{path}' has no chat template; use {instead} "
+                             '(with a meta_template) instead')
+
+    @property
+    def add_bos(self) -> bool:
+        return False
+
+    def render_prompt(self, prompt: Prompt, gen: bool = True) -> str:
+        return render_chat(self.tokenizer, prompt, self.system_prompt, gen)

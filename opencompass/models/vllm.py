@@ -24,7 +24,7 @@ from ..utils.logging import get_logger
 from .base import BaseModel, truncate_at_stop
 from .hf_hub import resolve_model_path
 from .hf_load import dtype_name, load_tokenizer
-from .template import render_chat
+from .template import ChatTemplateMixin
 from .vllm_engine import create_engine, engine_kwargs, make_sampling_params, sampling_kwargs, stream
 
 Burst = list[tuple[int, Any]]
@@ -166,19 +166,10 @@ def mean_loss(token_ids: list[int], prompt_logprobs: Any) -> float:
 
 
 @MODELS.register_module()
-class VLLMwithChatTemplate(VLLM):
+class VLLMwithChatTemplate(ChatTemplateMixin, VLLM):
     """A chat model on vLLM: prompts rendered by the tokenizer's chat template."""
 
     def __init__(self, path: str, system_prompt: str | None = None, **kwargs: Any):
         self.system_prompt = system_prompt
         super().__init__(path=path, **kwargs)
-        if not getattr(self.tokenizer, 'chat_template', None):
-            raise ModelError(f"model '{path}' has no chat template; use VLLM (with a "
-                             'meta_template) instead')
-
-    @property
-    def add_bos(self) -> bool:
-        return False  # the chat template writes its own special tokens
-
-    def render_prompt(self, prompt: Prompt, gen: bool = True) -> str:
-        return render_chat(self.tokenizer, prompt, self.system_prompt, gen)
+        self.require_chat_template(path, 'VLLM')
