@@ -62,7 +62,7 @@ class Pipeline:
         cfg = fill_defaults(cfg, slurm=self.slurm)
         apply_runner_flags(cfg, args)  # --slurm, --retry, --max-workers-per-gpu
         self._apply_cli_overrides(cfg)
-        validate(cfg)
+        validate(cfg, plan_only=bool(getattr(args, 'dry_run', False)))
         # literal secrets move to environment variables that task processes inherit
         from .utils.serialize import externalize_secrets
         cfg['models'] = externalize_secrets(cfg['models'])

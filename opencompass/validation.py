@@ -28,6 +28,7 @@ from .registry import (
     Registry,
 )
 from .utils.abbr import dataset_abbr, model_abbr
+from .utils.logging import get_logger
 
 
 class Checker:
@@ -52,8 +53,11 @@ class Checker:
             return None
 
 
-def validate(cfg: dict[str, Any]) -> None:
-    """Raise one ConfigError listing every problem found in ``cfg``."""
+def validate(cfg: dict[str, Any], plan_only: bool = False) -> None:
+    """Raise one ConfigError listing every problem found in ``cfg``.
+
+    ``plan_only`` (``--dry-run``): a model missing from the offline hub cache is a warning,
+    not an error, since planning needs no weights; a real run stops on it before any task."""
     check = Checker()
     models = cfg.get('models')
     datasets = cfg.get('datasets')
@@ -71,7 +75,10 @@ def validate(cfg: dict[str, Any]) -> None:
         elif isinstance(m, dict):  # a hub id missing from the offline cache: one line, now
             from .models.hf_hub import precheck_model
             for problem in precheck_model(m):
-                check.add(f'{where}: {problem}')
+                if plan_only:
+                    get_logger().warning('%s: %s', where, problem)
+                else:
+                    check.add(f'{where}: {problem}')
     for i, d in enumerate(datasets):
         _check_dataset(check, d, i)
     _check_duplicates(check, models, datasets)

@@ -103,6 +103,20 @@ def test_missing_hub_model_is_one_line(tmp_path, data_dir):
     assert cache in line and 'HF_HUB_OFFLINE=0' in line and 'hf download' in line, line
 
 
+def test_dry_run_plans_with_a_missing_hub_model_and_warns(tmp_path, data_dir):
+    """Planning needs no weights: ``--dry-run`` prints the plan and names the missing model
+    as a warning (shown failing first: the dry run stopped with exit 2 on the missing model)."""
+    cache = str(tmp_path / 'empty-hub')
+    os.makedirs(cache)
+    cfg = write_config(str(tmp_path / 'cfg.py'), [model_entry('tiny-org/not-there', abbr='gone')],
+                       dataset_entries(data_dir, '[:2]'), infer=NAIVE)
+    proc = run_cli(cfg, '-w', str(tmp_path / 'out'), '--dry-run', env=hub_env(cache))
+    assert proc.returncode == 0, proc.stderr
+    assert 'gone' in proc.stdout
+    warned = [ln for ln in proc.stderr.splitlines() if 'tiny-org/not-there' in ln]
+    assert warned and 'hf download' in warned[0], proc.stderr
+
+
 # -- placement: the multi-GPU rules, as a pure function of what is visible ----------------
 @pytest.mark.parametrize('gpus,bf16,kwargs,expected', [
     (0, False, {}, Placement(None, 'cpu', 'auto')),
