@@ -16,7 +16,6 @@ from opencompass.openicl.icl_evaluator.icl_base_evaluator import BaseEvaluator
 from opencompass.openicl.icl_evaluator.icl_em_evaluator import EMEvaluator
 from opencompass.openicl.icl_inferencer.icl_base_inferencer import BaseInferencer
 from opencompass.openicl.icl_retriever.icl_base_retriever import BaseRetriever
-from opencompass.partitioners.base import BasePartitioner
 from opencompass.registry import (
     ICL_EVALUATORS,
     MODELS,
@@ -117,7 +116,9 @@ NEEDS = {BaseTask: ({'models': [{}], 'datasets': [[{}]], 'work_dir': '.'},), Bas
          BaseRetriever: (None,)}  # constructor arguments
 
 
-@pytest.mark.parametrize('base', [BaseRunner, BaseTask, BaseModel, BaseEvaluator, BasePartitioner,
+# BasePartitioner is left out on purpose: OpenCompass builds it on its own (its group() makes
+# one task per entry); tests/test_registry.py still checks that a partitioner subclasses it.
+@pytest.mark.parametrize('base', [BaseRunner, BaseTask, BaseModel, BaseEvaluator,
                                   BaseInferencer, BaseRetriever])
 def test_contracts_are_abstract(base: type) -> None:
     """A subclass that forgets the contract's method fails when built, not mid-run."""

@@ -1,14 +1,13 @@
 """The partitioner contract: ``partition(models, datasets) -> [task cfg]``."""
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
 IsDone = Callable[[dict[str, Any], dict[str, Any]], bool]
 
 
-class BasePartitioner(ABC):
+class BasePartitioner:
     """Turns the (model, dataset) pairs that still need work into task configs.
 
     A task config is ``{'models': [m], 'datasets': [[d, ...]], 'work_dir': RUN_DIR}``.
@@ -78,6 +77,10 @@ class BasePartitioner(ABC):
         fingerprints of an entry are computed once per entry object."""
         return list(datasets)
 
-    @abstractmethod
     def group(self, datasets: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-        """Split one model's dataset entries into the groups that become tasks."""
+        """Split one model's dataset entries into the groups that become tasks.
+
+        Subclasses decide; the base makes one task per entry. It is not abstract because
+        OpenCompass's ``BasePartitioner(out_dir=...)`` can be built on its own (its tests and
+        tools do, e.g. for ``parse_model_dataset_args``)."""
+        return [[d] for d in datasets]
