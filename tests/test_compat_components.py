@@ -324,3 +324,12 @@ def test_huggingface_base_model_loads_and_writes_plain_prompts(tiny_model):
     assert model.render_prompt(prompt) == 'Q: 1+1?\nA:'  # no meta template, plain lines
     out = model.generate_from_template([prompt, 'Hello'], max_out_len=3)
     assert len(out) == 2 and all(isinstance(t, str) for t in out)
+
+
+def test_is_api_flag_marks_api_models():
+    """OpenCompass's public ``is_api`` flag (code written for OpenCompass reads it); shown
+    failing first: the attribute had been removed as unused."""
+    from opencompass.models import HuggingFaceCausalLM, OpenAISDK
+    from opencompass.models.base import BaseModel
+    assert BaseModel.is_api is False and HuggingFaceCausalLM.is_api is False
+    assert OpenAISDK.is_api is True

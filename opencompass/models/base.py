@@ -19,6 +19,9 @@ class BaseModel(ABC):
     ``render_prompt`` turns a filled template into what the model consumes.
     """
 
+    #: OpenCompass's public flag, read by code written for it: True for models behind an API.
+    is_api: bool = False
+
     def __init__(self, path: str, abbr: str | None = None, max_seq_len: int = 2048,
                  max_out_len: int = 256, batch_size: int = 1, meta_template: dict[str, Any] | None = None,
                  generation_kwargs: dict[str, Any] | None = None, stop_words: list[str] | None = None,

@@ -65,6 +65,8 @@ def normalize_base(url: str) -> str:
 class OpenAISDK(BaseModel):
     """A model behind an OpenAI-compatible HTTP API (no local weights, no torch)."""
 
+    is_api = True
+
     def __init__(self, path: str, key: str | list[Any] | None = 'ENV',
                  openai_api_base: str | list[Any] = DEFAULT_BASE, api_mode: str = 'chat',
                  system_prompt: str | None = None, temperature: float | None = 0.0,
