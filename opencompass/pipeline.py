@@ -62,6 +62,8 @@ class Pipeline:
         cfg = fill_defaults(cfg, slurm=self.slurm)
         apply_runner_flags(cfg, args)  # --slurm, --retry, --max-workers-per-gpu
         self._apply_cli_overrides(cfg)
+        from .evaluator.setup import fill_judges
+        fill_judges(cfg)  # empty judge_cfg <- judge_models or OC_JUDGE_* (docs/llm-judge.md)
         validate(cfg, plan_only=bool(getattr(args, 'dry_run', False)))
         # literal secrets move to environment variables that task processes inherit
         from .utils.serialize import externalize_secrets
@@ -115,6 +117,8 @@ class Pipeline:
         if 'eval' in stages:  # refuse before anything runs to run generated code unconfined
             from .utils.sandbox import preflight
             preflight(self.cfg['datasets'], bool(getattr(self.args, 'allow_unsafe_code', False)))
+            from .evaluator.setup import check_judges
+            check_judges(self.cfg['datasets'])  # an LLM judge with no model: say so now
         with RunLock(self.run_dir):  # one writer per run directory
             os.makedirs(os.path.join(self.run_dir, 'configs'), exist_ok=True)
             add_file_handler(os.path.join(self.run_dir, 'logs', 'run.log'))

@@ -201,6 +201,9 @@ ICL_EVALUATORS: Registry[type[BaseEvaluator]] = Registry(
     'opencompass.openicl.icl_evaluator.icl_base_evaluator.BaseEvaluator')
 TEXT_POSTPROCESSORS: Registry[Callable[..., Any]] = Registry(
     'postprocessor', 'opencompass.utils.text_postprocessors', 'callable')
+# an LLM judge's ``dict_postprocessor``: its answers -> metrics (``datasets/generic.py``)
+DICT_POSTPROCESSORS: Registry[Callable[..., Any]] = Registry(
+    'dict postprocessor', 'opencompass.datasets', 'callable')
 PARTITIONERS: Registry[type[BasePartitioner]] = Registry(
     'partitioner', 'opencompass.partitioners', 'opencompass.partitioners.base.BasePartitioner')
 RUNNERS: Registry[type[BaseRunner]] = Registry(

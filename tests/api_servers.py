@@ -50,7 +50,8 @@ class FakeOpenAI:
     ``'502'``, ``'slow'`` (sleep ``slow_seconds`` then answer), ``'garbage'`` (200 with
     non-JSON), ``'empty'`` (200 with no choices). ``fail_if`` substrings make matching
     prompts fail with 500 forever. ``max_concurrent`` answers 429 above that many
-    requests in flight. ``hang_after`` answers that many requests, then holds every
+    requests in flight. ``respond(prompt) -> text`` replaces the oracle (an LLM judge, a
+    candidate with chosen answers). ``hang_after`` answers that many requests, then holds every
     later one until :meth:`release`. ``echo_secrets`` makes error answers quote what the
     client sent, as careless servers do: a 401 names the key it got ("Incorrect API key
     provided: sk-..."), a 5xx quotes the Authorization header and the request body.
@@ -60,7 +61,9 @@ class FakeOpenAI:
                  retry_after: float = 1.0, slow_seconds: float = 3.0,
                  fail_if: list[str] | None = None, max_concurrent: int | None = None,
                  hang_after: int | None = None, key: str | None = None,
-                 logprobs: bool = True, port: int = 0, echo_secrets: bool = False):
+                 logprobs: bool = True, port: int = 0, echo_secrets: bool = False,
+                 respond: Any = None):
+        self.respond = respond or oracle  # prompt -> answer text (a judge, a candidate...)
         self.latency = latency
         self.faults = collections.deque(faults or [])
         self.retry_after = retry_after
@@ -175,7 +178,7 @@ class FakeOpenAI:
             time.sleep(self.latency)
         if body.get('echo') and body.get('logprobs') is not None:
             return h._send(200, json.dumps(self._logprobs(prompt)).encode())
-        text = oracle(prompt)
+        text = self.respond(prompt)
         choice = ({'index': 0, 'message': {'role': 'assistant', 'content': text},
                    'finish_reason': 'stop'} if chat else
                   {'index': 0, 'text': text, 'finish_reason': 'stop'})

@@ -29,5 +29,8 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'humaneval_postprocess_v3': '.humaneval',
     'humaneval_internal_v1_postprocess': '.humaneval',
     'humaneval_internal_v2_postprocess': '.humaneval',
+    'generic_llmjudge_postprocess': '.generic',
+    'generic_llmjudge_academic_postprocess': '.generic',
+    'get_final_results': '.generic',
     'HumanEvalEvaluator': '..openicl.icl_evaluator.icl_humaneval_evaluator',
 })

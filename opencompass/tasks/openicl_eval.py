@@ -21,6 +21,7 @@ from .outputs import (
     eval_stale_reason,
     invalidate,
     is_fresh,
+    journal_file,
     output_file,
     prediction_digests,
     prediction_parts,
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 class OpenICLEvalTask(BaseTask):
     stage = 'eval'
     output_kind = 'results'
+    _evaluator: Any = None  # the last evaluator built (its hooks run after the results)
+    _judge_journal: str | None = None
 
     def output_paths(self) -> list[str]:
         return [output_file(self.work_dir, 'results', m, d)
@@ -76,9 +79,13 @@ class OpenICLEvalTask(BaseTask):
                             f'{len(expected)} samples (first missing: #{missing[0]}); a part of '
                             'the split dataset is missing, re-run inference with -r')
         self.report_progress(0, len(expected), force=True, dataset=dataset_abbr(dataset_cfg))
+        self._judge_journal = journal_file(out_path)  # LLM-judge answers, kept across a kill
         result = self.score(dataset_cfg, dataset, expected, predictions, where)
         write_with_meta(out_path, result, {'fingerprint': fp, 'components': components,
                                            'samples': len(expected)})
+        done = getattr(self._evaluator, 'eval_task_done', None)
+        if callable(done):  # the judge's journal is no longer needed
+            done()
         self.report_progress(len(expected), len(expected), force=True,
                              dataset=dataset_abbr(dataset_cfg))
         metrics = {k: v for k, v in result.items() if isinstance(v, (int, float))}
@@ -89,6 +96,13 @@ class OpenICLEvalTask(BaseTask):
         eval_cfg = dataset_cfg.get('eval_cfg', {})
         evaluator = build(eval_cfg.get('evaluator', {'type': 'AccEvaluator'}), ICL_EVALUATORS,
                           where=f'{where}.eval_cfg.evaluator')
+        self._evaluator = evaluator
+        attach = getattr(evaluator, 'attach_eval_task', None)
+        if callable(attach):  # an LLM judge: journal its answers, show its progress
+            abbr = dataset_abbr(dataset_cfg)
+            attach(self._judge_journal,
+                   lambda done, total: self.report_progress(done, total, dataset=abbr),
+                   f'{where}.eval_cfg.evaluator')
         records = [predictions[str(i)] for i in ids]
         failed = [str(i) for i, r in zip(ids, records) if r.get('failed')]
         raw = [r.get('prediction', '') for r in records]

@@ -9,6 +9,11 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'BleuEvaluator': '.icl_bleu_evaluator',
     'RougeEvaluator': '.icl_rouge_evaluator',
     'HumanEvalEvaluator': '.icl_humaneval_evaluator',
+    'LMEvaluator': '.lm_evaluator',
+    # LLM-judge evaluators, so ``type='GenericLLMEvaluator'`` resolves too
+    'GenericLLMEvaluator': '...evaluator.generic_llm_evaluator',
+    'CascadeEvaluator': '...evaluator.cascade_evaluator',
+    'MATHVerifyEvaluator': '...evaluator.math_evaluator',
     # benchmark evaluators defined with their datasets, so ``type='MATHEvaluator'`` resolves
     'MATHEvaluator': '...datasets.math',
     'Gsm8kEvaluator': '...datasets.gsm8k',

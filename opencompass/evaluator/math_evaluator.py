@@ -1,0 +1,24 @@
+"""``MATHVerifyEvaluator``: OpenCompass's name for checking a math answer by equivalence."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..datasets.math import MATHEvaluator, extract_boxed_answer
+from ..registry import ICL_EVALUATORS
+
+
+@ICL_EVALUATORS.register_module()
+class MATHVerifyEvaluator(MATHEvaluator):
+    """``accuracy``: the answer (after ``pred_postprocessor``; without one, the content of
+    the last ``\\boxed{...}``) equals the reference as LaTeX text or as a number.
+
+    OpenCompass implements it with the ``math-verify`` package; here it compares with
+    :class:`~opencompass.datasets.math.MATHEvaluator`'s equivalence, without that package
+    (docs/compatibility.md).
+    """
+
+    def score(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
+        if not self.pred_postprocessor:
+            predictions = [extract_boxed_answer(str(p)) or '' if p is not None else ''
+                           for p in predictions]
+        return super().score(predictions, references)
