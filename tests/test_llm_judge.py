@@ -288,3 +288,36 @@ def test_killed_eval_never_pays_the_judge_twice(data_dir, tmp_path):
     k = kinds(data_dir)
     res = read_json(os.path.join(run, 'results', 'api', 'arith-judge.json'))
     assert [d['correct'] for d in res['details']] == [x in (0, 1) for x in k]
+
+
+def test_lm_evaluator_single_model_mode_and_pairwise_refused():
+    from opencompass.errors import ConfigError
+    from opencompass.openicl.icl_evaluator import LMEvaluator
+    template = dict(type='PromptTemplate', template=dict(
+        begin=[dict(role='SYSTEM', fallback_role='HUMAN', prompt='You grade answers.')],
+        round=[dict(role='HUMAN', prompt=JUDGE_TEMPLATE)]))
+    with FakeOpenAI(respond=naive_judge) as judge:
+        ev = LMEvaluator(prompt_template=template, judge_cfg=judge_cfg(judge.base_url),
+                         dict_postprocessor=dict(type='generic_llmjudge_postprocess'))
+        result = ev.score(PREDS, ['7'] * len(PREDS), ROWS)
+    assert [d['correct'] for d in result['details']] == EXPECTED
+    with pytest.raises(ConfigError, match='not supported'):
+        ev.score([{'model_name': 'a', 'model_preds': ['x']}], None)
+    with pytest.raises(ConfigError, match='not supported'):
+        LMEvaluator(prompt_template=template, meta_review_prompt_template=template)
+
+
+def test_local_transformers_judge(tiny_model):
+    """The judge can be a local model from the registry (loaded in the eval task's process):
+    the tiny model's answers are no verdicts, so every sample is wrong, each with its reply."""
+    from opencompass.evaluator import GenericLLMEvaluator
+    ev = GenericLLMEvaluator(
+        prompt_template=dict(type='PromptTemplate', template=JUDGE_TEMPLATE),
+        judge_cfg=dict(type='HuggingFaceCausalLM', abbr='tiny-judge', path=tiny_model,
+                       max_out_len=4, batch_size=4, max_seq_len=256, torch_threads=1))
+    result = ev.score(PREDS, ['7'] * len(PREDS), ROWS)
+    details = result['details']
+    replies = [d['judge_response'] for d in details]
+    assert all(isinstance(r, str) for r in replies) and details[2]['judge_skipped']
+    assert [d['correct'] for d in details] == [parse_verdict(r) == 'A' for r in replies]
+    assert result['accuracy'] == pytest.approx(100.0 * sum(d['correct'] for d in details) / 7)
