@@ -42,6 +42,7 @@ SHARED = (
     'models/test_huggingface_above_v4_33.py',
     'datasets/test_bbh.py',
     'datasets/test_humaneval.py',
+    'evaluator/test_cascade_evaluator.py',
 )
 
 

@@ -321,3 +321,15 @@ def test_local_transformers_judge(tiny_model):
     assert all(isinstance(r, str) for r in replies) and details[2]['judge_skipped']
     assert [d['correct'] for d in details] == [parse_verdict(r) == 'A' for r in replies]
     assert result['accuracy'] == pytest.approx(100.0 * sum(d['correct'] for d in details) / 7)
+
+
+def test_eval_task_reserves_the_judges_gpus():
+    """A local judge on GPUs runs inside the eval task: the task asks the runner for them."""
+    from opencompass.tasks.openicl_eval import OpenICLEvalTask
+    judge = dict(type='HuggingFaceCausalLM', path='/models/judge', run_cfg=dict(num_gpus=2))
+    ev = dict(type='CascadeEvaluator', rule_evaluator=dict(type='EMEvaluator'),
+              llm_evaluator=dict(type='GenericLLMEvaluator', judge_cfg=judge))
+    task = OpenICLEvalTask({'models': [dict(abbr='m', run_cfg=dict(num_gpus=0))],
+                            'datasets': [[dict(abbr='d', eval_cfg=dict(evaluator=ev))]],
+                            'work_dir': '/nonexistent'})
+    assert task.num_gpus == 2

@@ -58,6 +58,24 @@ class CascadeEvaluator(BaseEvaluator):
     def eval_task_done(self) -> None:
         self.llm_evaluator.eval_task_done()
 
+    def sample_score(self, prediction: Any, reference: Any, test_set: Any = None) -> dict[str, Any]:
+        """OpenCompass's one-sample rule check: ``sample_score_fn`` or the rule evaluator on
+        ``[prediction]`` (with ``test_set=[row]`` when its ``score`` takes it); a detail dict
+        with ``correct``."""
+        if self.sample_score_fn is not None:
+            got = self.sample_score_fn(prediction, reference, test_set)
+            return dict(got) if isinstance(got, dict) else \
+                {'pred': prediction, 'answer': reference, 'correct': bool(got)}
+        assert self.rule_evaluator is not None
+        score: Any = self.rule_evaluator.score
+        extra = {'test_set': [test_set]} if 'test_set' in inspect.signature(score).parameters else {}
+        result = score([prediction], [reference], **extra)
+        details = result.get('details') if isinstance(result, dict) else None
+        if isinstance(details, list) and details and isinstance(details[0], dict):
+            return dict(details[0])
+        return {'pred': prediction, 'answer': reference,
+                'correct': bool(isinstance(result, dict) and result.get('accuracy', 0) > 0)}
+
     def _rule(self, predictions: list[Any], references: list[Any],
               rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if self.rule_evaluator is None:

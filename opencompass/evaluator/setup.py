@@ -56,9 +56,28 @@ def fill_judges(cfg: dict[str, Any]) -> None:
 
 
 def check_judges(datasets: list[Any]) -> None:
-    """A ConfigError naming the first evaluator whose ``judge_cfg`` is still empty."""
-    empty = [where for where, ev in judge_slots(datasets) if not ev.get('judge_cfg')]
+    """A ConfigError naming the first evaluator whose ``judge_cfg`` is still empty (or names
+    an unknown model type)."""
+    from ..registry import MODELS
+    slots = list(judge_slots(datasets))
+    for where, ev in slots:  # a judge whose type is unknown: say so before inference, too
+        judge = ev.get('judge_cfg')
+        if isinstance(judge, dict) and judge.get('type'):
+            MODELS.get(judge['type'], where=f'{where}.judge_cfg.type')
+    empty = [where for where, ev in slots if not ev.get('judge_cfg')]
     if empty:
         more = f' (and {len(empty) - 1} more)' if len(empty) > 1 else ''
         raise ConfigError(f'{empty[0]}.judge_cfg is empty{more}: no judge model to grade the '
                           f'answers; {HOW_TO_SET}')
+
+
+def judge_gpus(dataset_lists: list[list[Any]]) -> int:
+    """The GPUs the judges of these datasets ask for (``judge_cfg.run_cfg.num_gpus``)."""
+    n = 0
+    for datasets in dataset_lists:
+        for _, ev in judge_slots(datasets):
+            judge = ev.get('judge_cfg')
+            run_cfg = judge.get('run_cfg') if isinstance(judge, dict) else None
+            if isinstance(run_cfg, dict):
+                n = max(n, int(run_cfg.get('num_gpus') or 0))
+    return n

@@ -40,6 +40,11 @@ class OpenICLEvalTask(BaseTask):
     _evaluator: Any = None  # the last evaluator built (its hooks run after the results)
     _judge_journal: str | None = None
 
+    def __init__(self, cfg: dict[str, Any]):
+        super().__init__(cfg)
+        from ..evaluator.setup import judge_gpus  # a local judge model runs in this task
+        self.num_gpus = max(self.num_gpus, judge_gpus(self.dataset_cfgs))
+
     def output_paths(self) -> list[str]:
         return [output_file(self.work_dir, 'results', m, d)
                 for m, ds in zip(self.model_cfgs, self.dataset_cfgs) for d in ds]
