@@ -228,6 +228,12 @@ class Pipeline:
             print(plan_table(tasks))
             for i, (t, line) in enumerate(zip(tasks, runner.describe_all(tasks)), 1):
                 print(f'  #{i} {t.short_name}\n      $ {line}')
+            if stage == 'eval':  # planned all the same; a real run would stop here
+                from .evaluator.setup import check_judges
+                try:
+                    check_judges(self.cfg['datasets'])
+                except ConfigError as e:
+                    print(f'note: {e}')
         return 0
 
     def _notify_launch(self, stage: str | None, n_tasks: int) -> None:

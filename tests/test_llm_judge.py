@@ -236,6 +236,7 @@ def test_missing_judge_plans_then_names_the_key(data_dir, tmp_path, monkeypatch)
         cfg = write_cfg(str(tmp_path / 'cfg.py'), data_dir, cand.base_url, {})
         plan = run_cli(cfg, '-w', str(tmp_path / 'plan'), '--dry-run')
         assert plan.returncode == 0, plan.stdout + plan.stderr
+        assert 'note: datasets[arith-judge].eval_cfg.evaluator.judge_cfg is empty' in plan.stdout
         proc = run_cli(cfg, '-w', str(tmp_path / 'none'))
         out = proc.stdout + proc.stderr
         assert proc.returncode == 2 and 'Traceback' not in out, out
