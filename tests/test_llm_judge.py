@@ -334,3 +334,44 @@ def test_eval_task_reserves_the_judges_gpus():
                             'datasets': [[dict(abbr='d', eval_cfg=dict(evaluator=ev))]],
                             'work_dir': '/nonexistent'})
     assert task.num_gpus == 2
+
+
+def test_opencompass_cascade_config_runs_unchanged(tmp_path):
+    """OpenCompass's own gsm8k cascade config (read from a checkout at run time, skipped
+    without one), judge from OC_JUDGE_*: the rule decides what it can, the judge the rest."""
+    repo = os.environ.get('OPENCOMPASS_REPO')
+    config = os.path.join(repo or '', 'opencompass', 'configs', 'datasets', 'gsm8k',
+                          'gsm8k_cascade_eval_rawprompt_gen_36fce7.py')
+    if not os.path.isfile(config):
+        pytest.skip('set OPENCOMPASS_REPO to a checkout of OpenCompass')
+    sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+    from compat_opencompass import write_tiny_data  # invented rows in OpenCompass's layout
+    write_tiny_data(str(tmp_path))
+
+    def answer(prompt: str) -> str:  # What is i plus i? -> right, right then wrong, wrong
+        i = int(re.search(r'What is (\d+) plus', prompt).group(1))
+        return [f'\\boxed{{{2 * i}}}', f'{2 * i}, or maybe {2 * i + 1}', f'{2 * i + 1}'][i % 3]
+
+    def grade(prompt: str) -> str:
+        gold = prompt.rsplit('<Gold Target Begin>:', 1)[1].split('<Gold Target End>', 1)[0]
+        pred = prompt.rsplit('<Predicted Answer Begin>:', 1)[1].split('<Predicted Answer End>')[0]
+        return 'A' if re.findall(r'\d+', gold)[-1] in re.findall(r'\d+', pred) else 'B'
+
+    with FakeOpenAI(respond=answer) as cand, FakeOpenAI(respond=grade) as judge:
+        models = tmp_path / 'cand.py'
+        models.write_text(f"models = [dict(type='OpenAISDK', abbr='cand', path='c', key='EMPTY', "
+                          f"openai_api_base={cand.base_url!r}, max_out_len=32, retry=1)]\n")
+        env = {'OC_JUDGE_MODEL': 'judge', 'OC_JUDGE_API_BASE': judge.base_url,
+               'COMPASS_DATA_CACHE': str(tmp_path),
+               'OPENCOMPASS_CONFIGS': os.path.join(repo or '', 'opencompass', 'configs')}
+        proc = run_cli('--models', str(models), '--datasets', config, '-w', str(tmp_path / 'out'),
+                       env=env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        asked = judge.requests
+    res = read_json(os.path.join(only_run(str(tmp_path / 'out')), 'results', 'cand',
+                                 'gsm8k-cascade.json'))
+    ids = [int(re.search(r'What is (\d+)', json.loads(line)['question']).group(1)) % 3
+           for line in open(os.path.join(str(tmp_path), 'data', 'gsm8k', 'test.jsonl'))]
+    assert [d['decided_by'] for d in res['details']] == ['rule' if k == 0 else 'llm' for k in ids]
+    assert [d['correct'] for d in res['details']] == [k in (0, 1) for k in ids]
+    assert asked == sum(1 for k in ids if k != 0)
