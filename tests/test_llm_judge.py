@@ -375,3 +375,19 @@ def test_opencompass_cascade_config_runs_unchanged(tmp_path):
     assert [d['decided_by'] for d in res['details']] == ['rule' if k == 0 else 'llm' for k in ids]
     assert [d['correct'] for d in res['details']] == [k in (0, 1) for k in ids]
     assert asked == sum(1 for k in ids if k != 0)
+
+
+def test_cascade_parallel_asks_the_judge_about_every_answer():
+    from opencompass.evaluator import CascadeEvaluator
+    with FakeOpenAI(respond=naive_judge) as judge:
+        ev = CascadeEvaluator(
+            rule_evaluator=dict(type='EMEvaluator',
+                                pred_postprocessor=dict(type='last_number_postprocess')),
+            llm_evaluator=dict(type='GenericLLMEvaluator', judge_cfg=judge_cfg(judge.base_url),
+                               prompt_template=dict(type='PromptTemplate', template=JUDGE_TEMPLATE)),
+            parallel=True)
+        result = ev.score(PREDS, ['7'] * len(PREDS), ROWS)
+        asked = judge.requests
+    assert [d['correct'] for d in result['details']] == EXPECTED
+    assert asked == len(PREDS) - 1 and result['cascade_stats']['llm_evaluated'] == len(PREDS)
+    assert result['details'][0]['decided_by'] == 'rule' and 'llm_evaluation' in result['details'][0]
