@@ -151,8 +151,9 @@ class JudgeSession:
         from ..openicl.icl_inferencer.icl_gen_inferencer import GenInferencer
         from ..utils.fileio import Journal
         keys = [prompt_key(self.judge_id, p) for p in prompts]
-        journal = Journal(self.journal_path, self.judge_id, label='judge') if self.journal_path \
-            else None
+        journal = Journal(self.journal_path, self.judge_id,
+                          label=f'judge:{os.path.basename(self.journal_path)}') \
+            if self.journal_path else None
         done: dict[str, Any] = {k: r for k, r in (journal.load() if journal else {}).items()
                                 if not r.get('failed')}
         todo = {k: p for k, p in zip(keys, prompts) if k not in done}
