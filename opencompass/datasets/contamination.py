@@ -27,7 +27,7 @@ from ..errors import DatasetError
 from ..registry import LOAD_DATASET
 from ..utils.datasets import get_data_path
 from .arc import ARCDataset
-from .base import Rows
+from .base import BaseDataset, Rows
 from .hellaswag import HellaswagDataset, read_hellaswag
 from .local_files import iter_jsonl, read_json_file
 from .mmlu import MMLUDataset
@@ -91,24 +91,33 @@ class MMLUDatasetClean(MMLUDataset):
         return splits
 
 
-@LOAD_DATASET.register_module()
-class ARCDatasetClean(ARCDataset):
-    """``ARCDataset`` with ``is_clean`` (key: the question ``id``)."""
+class _LabelsBesideFile:
+    """For loaders of one data file whose annotation file ``ANNOTATION`` lies beside it."""
 
-    URL = f'{RELEASES}/v0.1.1rc/ARC_annotations.json'
+    BASE: type[BaseDataset]
+    ANNOTATION = ''
 
     @classmethod
     def estimate_size(cls, reader_cfg: dict[str, Any] | None = None, **kwargs: Any) -> int:
-        return ARCDataset.estimate_size(reader_cfg=reader_cfg, **kwargs)  # planning: no labels needed
+        return cls.BASE.estimate_size(reader_cfg=reader_cfg, **kwargs)  # planning: no labels needed
 
-    @staticmethod
-    def annotation_file(path: str) -> str:
-        return os.path.join(os.path.dirname(path), 'ARC_c_test_contamination_annotations.json')
+    @classmethod
+    def annotation_file(cls, path: str) -> str:
+        return os.path.join(os.path.dirname(path), cls.ANNOTATION)
 
-    @staticmethod
-    def required_files(path: str = '', **_: Any) -> list[str]:
+    @classmethod
+    def required_files(cls, path: str = '', **_: Any) -> list[str]:
         file = get_data_path(path)
-        return [file] + _existing(ARCDatasetClean.annotation_file(file))
+        return [file] + _existing(cls.annotation_file(file))
+
+
+@LOAD_DATASET.register_module()
+class ARCDatasetClean(_LabelsBesideFile, ARCDataset):
+    """``ARCDataset`` with ``is_clean`` (key: the question ``id``)."""
+
+    BASE = ARCDataset
+    ANNOTATION = 'ARC_c_test_contamination_annotations.json'
+    URL = f'{RELEASES}/v0.1.1rc/ARC_annotations.json'
 
     @staticmethod
     def load(path: str = '', **_: Any) -> Rows:
@@ -124,24 +133,13 @@ class ARCDatasetClean(ARCDataset):
 
 
 @LOAD_DATASET.register_module()
-class HellaswagDatasetClean(HellaswagDataset):
+class HellaswagDatasetClean(_LabelsBesideFile, HellaswagDataset):
     """``HellaswagDataset`` (index labels 0-3, as OpenCompass's PPL config expects) with
     ``is_clean`` (key: the line index in the file, from 0)."""
 
+    BASE = HellaswagDataset
+    ANNOTATION = 'hellaswag_val_contamination_annotations.json'
     URL = f'{RELEASES}/v0.1.1rc2/hellaswag_annotations_with_line_index.json'
-
-    @classmethod
-    def estimate_size(cls, reader_cfg: dict[str, Any] | None = None, **kwargs: Any) -> int:
-        return HellaswagDataset.estimate_size(reader_cfg=reader_cfg, **kwargs)  # planning: no labels needed
-
-    @staticmethod
-    def annotation_file(path: str) -> str:
-        return os.path.join(os.path.dirname(path), 'hellaswag_val_contamination_annotations.json')
-
-    @staticmethod
-    def required_files(path: str = '', **_: Any) -> list[str]:
-        file = get_data_path(path)
-        return [file] + _existing(HellaswagDatasetClean.annotation_file(file))
 
     @classmethod
     def load(cls, path: str = '', label_format: str | None = None, **_: Any) -> Rows:
