@@ -68,6 +68,7 @@ def test_contamination_evaluator_splits_accuracy_by_label():
     only_clean = AccContaminationEvaluator().score(['A'], ['A'], test_set=[{'is_clean': 'clean'}])
     assert 'accuracy - input contaminated' not in only_clean
     assert 'error' in AccContaminationEvaluator().score(['A'], ['A'], test_set=[{'x': 1}])
+    assert AccContaminationEvaluator().score(['A'], ['A'])['accuracy'] == 100.0  # no rows: no split
 
 
 def _write_oc_data(root: str) -> None:

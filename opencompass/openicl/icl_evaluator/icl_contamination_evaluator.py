@@ -6,6 +6,7 @@ Reads each test row's ``is_clean`` (given by the ``*DatasetClean`` loaders,
 ``accuracy - input-and-label contaminated``, plus ``accuracy`` over every sample and
 the number of samples of each label (``num - clean``, ...). A label with no sample gets no
 accuracy (there is nothing to score). Rows ``not labeled`` count in ``accuracy`` only.
+Called without ``test_set`` it is ``AccEvaluator``; rows without ``is_clean`` are an error.
 """
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ class AccContaminationEvaluator(AccEvaluator):
         overall = super().score(predictions, references)
         if 'error' in overall:
             return overall
-        rows = list(test_set or [])
+        if test_set is None:  # called without the rows (not by the eval task): no split
+            return overall
+        rows = list(test_set)
         if len(rows) != len(predictions) or any('is_clean' not in r for r in rows):
             return {'error': "AccContaminationEvaluator needs the test rows' is_clean column; "
                              'use MMLUDatasetClean, ARCDatasetClean or HellaswagDatasetClean'}
