@@ -3,9 +3,11 @@ postprocessors (against a real HTTP server on 127.0.0.1) and ``--dump-eval-detai
 
 Each check was seen failing once: the vote with ``most_common`` replaced by the last answer,
 blank answers allowed to vote, the contamination groups keyed by a wrong label, the
-annotation file made required (dry-run then fails), the journal not consulted (the second
-extraction run then asks the server again), the help text of ``--dump-eval-details``
-reverted to "accepted for OpenCompass".
+annotation file made a required file (then planning, ``--dry-run`` included, refuses the
+config without it), the journal not consulted (the second extraction run then asks the
+server again), the help text of ``--dump-eval-details`` as it was before ("accepted for
+OpenCompass; details are always written"), ``AccContaminationEvaluator`` refusing a call
+without ``test_set`` (tests/test_scoring.py).
 """
 from __future__ import annotations
 
