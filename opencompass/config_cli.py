@@ -57,7 +57,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument('--max-workers-per-gpu', type=int, default=None, metavar='N',
                    help='LocalRunner: tasks sharing one GPU (overrides the config)')
     p.add_argument('--dump-eval-details', nargs='?', const='true', default='true',
-                   metavar='BOOL', help='accepted for OpenCompass; details are always written')
+                   metavar='BOOL', help='accepted for OpenCompass; changes nothing: per-sample '
+                   'details are always written (results/MODEL/DATASET.json, "details")')
     hf = p.add_argument_group('a Hugging Face model without a config (with --datasets)')
     hf.add_argument('--hf-type', choices=['base', 'chat'], default='chat',
                     help='chat: HuggingFacewithChatTemplate (default); base: plain prompts')

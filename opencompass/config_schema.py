@@ -64,7 +64,7 @@ READER = {'input_columns': _columns, 'output_column': _opt_str, 'train_split': _
           'input_template': lambda v: True, 'output_template': lambda v: True}
 INFER_CFG = ('prompt_template', 'ice_template', 'retriever', 'inferencer')
 EVAL_CFG = ('evaluator', 'pred_postprocessor', 'dataset_postprocessor', 'pred_role',
-            'ds_split', 'ds_column')
+            'ds_split', 'ds_column', 'model_postprocessor', 'sc_size', 'analyze_contamination')
 INFERENCER = {'max_out_len': POS_INT, 'batch_size': POS_INT, 'max_seq_len': POS_INT,
               'stopping_criteria': _str_list}
 RETRIEVER = {'ice_num': NONNEG_INT, 'fix_id_list': _int_list}

@@ -131,7 +131,7 @@ def _check_dataset(check: Checker, d: Any, i: int) -> None:
     ev = d.get('eval_cfg') or {}
     check.type_of(ev.get('evaluator'), ICL_EVALUATORS, f'{where}.eval_cfg.evaluator',
                   required=False)
-    for key in ('pred_postprocessor', 'dataset_postprocessor'):
+    for key in ('pred_postprocessor', 'dataset_postprocessor', 'model_postprocessor'):
         check.type_of(ev.get(key), TEXT_POSTPROCESSORS, f'{where}.eval_cfg.{key}', required=False)
     if loader is not None:
         try:

@@ -16,6 +16,7 @@ from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import read_json
 from ..utils.logging import get_logger
 from .base import BaseTask
+from .eval_extras import model_postprocess, postprocess_each
 from .fingerprints import combine, eval_components
 from .outputs import (
     eval_stale_reason,
@@ -39,6 +40,7 @@ class OpenICLEvalTask(BaseTask):
     output_kind = 'results'
     _evaluator: Any = None  # the last evaluator built (its hooks run after the results)
     _judge_journal: str | None = None
+    _extras_journal: str | None = None
 
     def __init__(self, cfg: dict[str, Any]):
         super().__init__(cfg)
@@ -85,12 +87,16 @@ class OpenICLEvalTask(BaseTask):
                             'the split dataset is missing, re-run inference with -r')
         self.report_progress(0, len(expected), force=True, dataset=dataset_abbr(dataset_cfg))
         self._judge_journal = journal_file(out_path)  # LLM-judge answers, kept across a kill
+        # model_postprocessor answers, resumable too (a journal of their own)
+        self._extras_journal = journal_file(out_path)[:-len('.jsonl')] + '.postprocess.jsonl'
         result = self.score(dataset_cfg, dataset, expected, predictions, where)
         write_with_meta(out_path, result, {'fingerprint': fp, 'components': components,
                                            'samples': len(expected)})
         done = getattr(self._evaluator, 'eval_task_done', None)
         if callable(done):  # the judge's journal is no longer needed
             done()
+        if os.path.exists(self._extras_journal):
+            os.unlink(self._extras_journal)
         self.report_progress(len(expected), len(expected), force=True,
                              dataset=dataset_abbr(dataset_cfg))
         metrics = {k: v for k, v in result.items() if isinstance(v, (int, float))}
@@ -111,8 +117,9 @@ class OpenICLEvalTask(BaseTask):
         records = [predictions[str(i)] for i in ids]
         failed = [str(i) for i, r in zip(ids, records) if r.get('failed')]
         raw = [r.get('prediction', '') for r in records]
-        preds = apply_postprocessor(raw, eval_cfg.get('pred_postprocessor'),
-                                    f'{where}.eval_cfg.pred_postprocessor')
+        # SCInferencer's lists: each generation postprocessed, then the majority answer
+        preds, votes = postprocess_each(raw, lambda values: apply_postprocessor(
+            values, eval_cfg.get('pred_postprocessor'), f'{where}.eval_cfg.pred_postprocessor'))
         # a failed sample reaches the evaluator as '' whatever a postprocessor made of it,
         # and '' is never correct (BaseEvaluator): failed samples are always scored wrong
         preds = ['' if r.get('failed') else p for p, r in zip(preds, records)]
@@ -128,6 +135,18 @@ class OpenICLEvalTask(BaseTask):
         if 'error' in result:
             raise TaskError(f"{where}: the evaluator failed: {result['error']}")
         details = result.pop('details', None)
+        model_preds: list[Any] | None = None
+        model_details: Any = None
+        if eval_cfg.get('model_postprocessor'):  # scored again on a model's extraction
+            model_preds = model_postprocess(
+                eval_cfg['model_postprocessor'], records, refs, self._extras_journal,
+                f'{where}.eval_cfg.model_postprocessor')
+            again = evaluator.score(model_preds, refs, **extra)
+            if 'error' in again:
+                raise TaskError(f"{where}: the evaluator failed on the model postprocessor's "
+                                f"answers: {again['error']}")
+            model_details = again.pop('details', None)
+            result.update({f'model_postprocess_{k}': v for k, v in again.items()})
         if isinstance(details, list):
             check_blank_not_credited(evaluator, details, preds, refs, records, where)
             for i, d, r, rec in zip(ids, details, raw, records):
@@ -136,6 +155,15 @@ class OpenICLEvalTask(BaseTask):
                     d.setdefault('origin_prediction', r)
                     if rec.get('failed'):
                         d['failed'] = True
+            for n, d in enumerate(details):
+                if isinstance(d, dict) and votes[n] is not None:
+                    d.setdefault('votes', votes[n])
+                if isinstance(d, dict) and model_preds is not None:
+                    d['model_postprocess_pred'] = model_preds[n]
+                    md = model_details[n] if isinstance(model_details, list) and \
+                        n < len(model_details) else None
+                    if isinstance(md, dict) and 'correct' in md:
+                        d['model_postprocess_correct'] = md['correct']
         result['num_samples'] = len(ids)
         # failed samples (an API gave up) are scored as wrong, and always counted here
         result['num_failed'] = len(failed)

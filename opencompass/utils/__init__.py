@@ -18,4 +18,6 @@ __getattr__, __all__ = lazy_exports(__name__, {
     **{name: '.text_postprocessors' for name in _POSTPROCESSORS},
     'get_data_path': '.datasets',
     'PromptList': '.prompt',
+    **{name: '.model_postprocessors' for name in (
+        'navie_model_postprocess', 'naive_model_postprocess', 'xfinder_postprocess')},
 })

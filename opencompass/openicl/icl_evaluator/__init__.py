@@ -5,6 +5,7 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'BaseEvaluator': '.icl_base_evaluator',
     'AccEvaluator': '.icl_acc_evaluator',
     'AccwithDetailsEvaluator': '.icl_acc_details_evaluator',
+    'AccContaminationEvaluator': '.icl_contamination_evaluator',
     'EMEvaluator': '.icl_em_evaluator',
     'BleuEvaluator': '.icl_bleu_evaluator',
     'RougeEvaluator': '.icl_rouge_evaluator',

@@ -5,4 +5,5 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'BaseInferencer': '.icl_base_inferencer',
     'GenInferencer': '.icl_gen_inferencer',
     'PPLInferencer': '.icl_ppl_inferencer',
+    'SCInferencer': '.icl_sc_inferencer',
 })

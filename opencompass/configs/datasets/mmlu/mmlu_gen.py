@@ -6,6 +6,8 @@ questions, then the test question ending in "Answer:". The chosen letter is read
 from free text by ``first_option_postprocess``. Summary groups (STEM, humanities,
 social sciences, other, average): configs/summarizers/groups/mmlu.py.
 """
+from mmengine.config import read_base
+
 from opencompass.datasets import MMLUDataset
 from opencompass.openicl.icl_evaluator import AccEvaluator
 from opencompass.openicl.icl_inferencer import GenInferencer
@@ -13,23 +15,8 @@ from opencompass.openicl.icl_prompt_template import PromptTemplate
 from opencompass.openicl.icl_retriever import FixKRetriever
 from opencompass.utils.text_postprocessors import first_option_postprocess
 
-mmlu_all_sets = [
-    'abstract_algebra', 'anatomy', 'astronomy', 'business_ethics', 'clinical_knowledge',
-    'college_biology', 'college_chemistry', 'college_computer_science', 'college_mathematics',
-    'college_medicine', 'college_physics', 'computer_security', 'conceptual_physics',
-    'econometrics', 'electrical_engineering', 'elementary_mathematics', 'formal_logic',
-    'global_facts', 'high_school_biology', 'high_school_chemistry',
-    'high_school_computer_science', 'high_school_european_history', 'high_school_geography',
-    'high_school_government_and_politics', 'high_school_macroeconomics',
-    'high_school_mathematics', 'high_school_microeconomics', 'high_school_physics',
-    'high_school_psychology', 'high_school_statistics', 'high_school_us_history',
-    'high_school_world_history', 'human_aging', 'human_sexuality', 'international_law',
-    'jurisprudence', 'logical_fallacies', 'machine_learning', 'management', 'marketing',
-    'medical_genetics', 'miscellaneous', 'moral_disputes', 'moral_scenarios', 'nutrition',
-    'philosophy', 'prehistory', 'professional_accounting', 'professional_law',
-    'professional_medicine', 'professional_psychology', 'public_relations',
-    'security_studies', 'sociology', 'us_foreign_policy', 'virology', 'world_religions',
-]
+with read_base():  # the subject list, shared with the other MMLU configs
+    from .mmlu_all_sets import mmlu_all_sets
 
 mmlu_reader_cfg = dict(input_columns=['input', 'A', 'B', 'C', 'D'], output_column='target',
                        train_split='dev')

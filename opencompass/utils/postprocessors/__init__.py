@@ -1,0 +1,1 @@
+"""Instruction texts for the model postprocessors (``opencompass.utils.model_postprocessors``)."""
