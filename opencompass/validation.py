@@ -93,7 +93,28 @@ def validate(cfg: dict[str, Any], plan_only: bool = False) -> None:
     check.type_of(cfg.get('summarizer'), SUMMARIZERS, 'summarizer', required=False)
     _check_summary_groups(check, cfg)
     if check.problems:
-        raise ConfigError(check.problems)
+        raise ConfigError(merge_alike(check.problems))
+
+
+_ENTRY = re.compile(r'^(models|datasets)\[([^\]]*)\](\S*): (.*)$', re.S)
+
+
+def merge_alike(problems: list[str]) -> list[str]:
+    """One line for one cause: the same problem of several entries (27 BBH subsets whose
+    data folder is missing) becomes ``datasets[a, b, c and 24 more].path: ...``."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for problem in problems:
+        m = _ENTRY.match(problem)
+        key = (m.group(1), m.group(3), m.group(4)) if m else ('', '', problem)
+        groups.setdefault(key, []).append(m.group(2) if m else '')
+    merged = []
+    for (kind, field, text), names in groups.items():
+        if not kind:
+            merged.append(text)  # the very same line twice says nothing new
+            continue
+        shown = ', '.join(names[:3]) + (f' and {len(names) - 3} more' if len(names) > 3 else '')
+        merged.append(f'{kind}[{shown}]{field}: {text}')
+    return merged
 
 
 def _check_dataset(check: Checker, d: Any, i: int) -> None:

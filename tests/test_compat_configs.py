@@ -244,3 +244,15 @@ def test_star_import_of_a_base_config_that_imports_modules(tmp_path):
     ''')
     assert load_config(cfg) == {'x_datasets': [{'abbr': 'a', 'p': os.path.join('a', 'b')}],
                                 'y': os.path.join('a', 'b', 'c')}
+
+
+def test_one_missing_data_root_is_one_line_for_all_its_subsets(tmp_path):
+    """57 MMLU subsets whose data folder is missing: one line naming three of them and the
+    count, not 57 copies (57 lines before ``validation.merge_alike``)."""
+    proc = run_cli('--models', 'gpt_4o_mini_20240718', '--datasets', 'mmlu_gen', '--dry-run',
+                   '-w', str(tmp_path / 'out'),
+                   env={**ENV, 'COMPASS_DATA_CACHE': str(tmp_path / 'empty')}, cwd=str(tmp_path))
+    assert proc.returncode == 2
+    lines = [ln for ln in proc.stderr.splitlines() if 'opencompass/mmlu' in ln]
+    assert len(lines) == 1, proc.stderr
+    assert 'and 54 more].path' in lines[0] and 'Traceback' not in proc.stderr
