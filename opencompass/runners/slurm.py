@@ -38,9 +38,9 @@ class SlurmRunner(BaseRunner):
     ``partition``, ``quotatype`` (reserved|auto|spot; used only when srun supports it),
     ``qos``, ``extra_command`` (extra srun options, list or string), ``retry`` (default 2:
     resubmissions of a failed, cancelled or incomplete task), ``tasks_per_job`` (parts of
-    one model run in one job, the model loaded once; default: enough jobs to keep
-    ``max_num_workers`` busy; 1: a job per task), ``poll_interval`` (seconds between the
-    run's ``squeue`` calls). Every attempt appends to the task's
+    one model run in one job, the model loaded once; default: as many jobs as can run at
+    once, ``max_num_workers`` or fewer when the partition holds fewer; 1: a job per task),
+    ``poll_interval`` (seconds between the run's ``squeue`` calls). Every attempt appends to the task's
     ``logs/STAGE/MODEL/DATASET.out`` after an ``===== attempt N/M`` header.
     """
 
@@ -107,8 +107,16 @@ class SlurmRunner(BaseRunner):
         return out
 
     def groups(self, tasks: list[BaseTask]) -> list[list[int]]:
-        order = sorted(range(len(tasks)), key=lambda i: -task_weight(tasks[i]))
-        return plan_groups(tasks, order, self.tasks_per_job, self.max_num_workers)
+        """Tasks grouped into jobs (see :func:`plan_groups`); by default no more jobs than the
+        partition can run at once (one ``sinfo`` call)."""
+        weights = [task_weight(t) for t in tasks]
+        order = sorted(range(len(tasks)), key=lambda i: -weights[i])
+        slots = None
+        if self.tasks_per_job is None and len(tasks) > 1:
+            slots = sc.partition_slots(self.opts.partition, sc.cpus_per_job(self.opts.extra),
+                                       max(t.num_gpus for t in tasks))
+        return plan_groups(tasks, order, self.tasks_per_job, self.max_num_workers, weights,
+                           slots)
 
     # -- running -----------------------------------------------------------------------
     def launch_all(self, tasks: list[BaseTask]) -> list[TaskStatus]:
