@@ -77,14 +77,28 @@ def main() -> None:
           f'{sm:10.3f} {sm / lm:8.2f}')
     print(f'{"start latency overhead, median (s)":46} {"":10} {sm - lm:10.3f}', flush=True)
     for run in range(1, args.runs + 1):
-        for label, per_job in (('grouped (default)', None), ('one job per task', 1)):
-            span, ok, jobs, tail = makespan(args, n_slots, per_job)
+        for label, per_job in (('grouped (default)', None), ('one job per task', 1),
+                               ('bare srun sleep, no runner', 0)):
+            span, ok, jobs, tail = (bare_srun(args, n_slots) if per_job == 0
+                                    else makespan(args, n_slots, per_job))
             name = f'makespan, {args.tasks} x {args.task_seconds:g}s, {label} (s)'
             print(f'{name:46} {ideal:10.2f} {span:10.2f} {span / ideal:8.2f}   ok {ok}/'
                   f'{args.tasks}, {jobs} jobs, tail {tail:.2f} s, run {run}, load '
                   f'{os.getloadavg()[0]:.2f}', flush=True)
     print('baseline = local subprocess / ideal slot packing; tail = from the last task\'s '
           'end to launch() returning')
+
+
+def bare_srun(args: argparse.Namespace, n_slots: int) -> tuple[float, int, int, float]:
+    """The floor of one job per task: ``srun sleep`` from ``2 x slots`` threads, no runner."""
+    import concurrent.futures as cf
+    argv = ['srun', '-p', args.partition, '-N1', '-u', '-J', 'oc-bench-bare', 'sleep',
+            f'{args.task_seconds:g}']
+    t0 = time.time()
+    with cf.ThreadPoolExecutor(n_slots * 2) as ex:
+        codes = list(ex.map(lambda _: subprocess.run(argv, capture_output=True).returncode,
+                            range(args.tasks)))
+    return time.time() - t0, codes.count(0), args.tasks, 0.0
 
 
 def makespan(args: argparse.Namespace, n_slots: int,

@@ -157,8 +157,12 @@ class SlurmRunner(BaseRunner):
         return [r for r in results if r is not None]
 
     def _submit_and_wait(self, job: SlurmJob, log: IO[str], env: dict[str, str],
-                         progress: TaskProgress, on_tick: Callable[[], None]) -> bool:
-        """Submit ``job`` and wait for its srun; False when the run was being cancelled."""
+                         progress: TaskProgress, on_tick: Callable[[], None],
+                         complete: Callable[[], bool]) -> bool:
+        """Submit ``job`` and wait for its srun; False when the run was being cancelled.
+
+        ``complete()`` says, once srun has exited, whether the job did all its work (if not,
+        Slurm is asked how the job ended, whatever srun's exit status)."""
         watcher = self._watcher
         assert watcher is not None
         if self.sequential:
@@ -184,7 +188,7 @@ class SlurmRunner(BaseRunner):
             with self._lock:
                 self._jobs.pop(job.name, None)
             watcher.remove(job)
-        job.state = 'CANCELLED' if self._stopping else job.final_state()
+        job.state = 'CANCELLED' if self._stopping else job.final_state(complete())
         return True
 
     def _journal(self, job: SlurmJob, tasks: list[BaseTask], started: float) -> dict[str, Any]:
@@ -214,7 +218,7 @@ class SlurmRunner(BaseRunner):
             log.flush()
             progress.start(task)
             if not self._submit_and_wait(job, log, sc.job_env(task.num_gpus), progress,
-                                         lambda: None):
+                                         lambda: None, task.is_done):
                 return TaskStatus(task.name, log_path, 130, error='interrupted')
         extra = self._journal(job, [task], started)
         status = self._judge(task, job, log_path)
@@ -276,7 +280,7 @@ class SlurmRunner(BaseRunner):
                           f'$ {shlex.join(argv)}\n')
                 log.flush()
                 ok = self._submit_and_wait(job, log, sc.job_env(pending[0].num_gpus), progress,
-                                           watch.tick)
+                                           watch.tick, watch.all_ended)
             extra: dict[str, Any] = {}
             if ok:   # the job ran (not refused because the run is being cancelled)
                 watch.tick()
@@ -329,7 +333,7 @@ class SlurmRunner(BaseRunner):
         if left:
             get_logger().warning('cancelling %d Slurm job(s) of this run left by a previous '
                                  'run.py that died', len(left))
-            cancel_and_wait(self._prefix, time.time() + 30.0)
+            sc.cancel_and_wait(self._prefix, time.time() + 30.0)
 
     def cancel_all(self, wait: float = 15.0) -> None:
         """Cancel every job of this run (Ctrl-C, SIGTERM) and wait until squeue drops them."""
@@ -349,7 +353,7 @@ class SlurmRunner(BaseRunner):
             except subprocess.TimeoutExpired:
                 job.kill()
         if prefix:
-            cancel_and_wait(prefix, deadline)
+            sc.cancel_and_wait(prefix, deadline)
         if jobs:
             get_logger().warning('cancelled %d Slurm job(s) of this run', len(jobs))
 
@@ -377,6 +381,11 @@ class _GroupRound:
                 self.ended.add(f)
                 self.settle(self.by_file[f], self.runner._judge_part(self.by_file[f], code))
 
+    def all_ended(self) -> bool:
+        """Whether every part of this job has ended (read from the results file now)."""
+        self.tick()
+        return set(self.by_file) <= self.ended
+
     def settle(self, task: BaseTask, status: TaskStatus, count: bool = True) -> None:
         f = task.task_file()
         if count:
@@ -385,18 +394,6 @@ class _GroupRound:
         if self.runner.settle(task, status, max(1, self.tries_done[f]), self.tries,
                               self.progress):
             self.final[f] = status
-
-
-def cancel_and_wait(prefix: str, deadline: float) -> None:
-    """``scancel`` the jobs named ``prefix*`` until squeue drops them (or the deadline)."""
-    while time.time() < deadline:
-        if not sc.list_jobs(prefix):
-            return
-        sc.cancel_jobs(prefix)
-        time.sleep(0.3)
-    if sc.list_jobs(prefix):
-        get_logger().warning('some Slurm jobs of this run are still listed by squeue '
-                             '(names start with %s)', prefix)
 
 
 @RUNNERS.register_module()

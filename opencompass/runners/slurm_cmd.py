@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 
 from ..errors import RunnerError
@@ -313,6 +314,18 @@ def show_job_state(job_id: int) -> str | None:
     return m.group(1) if m and out.returncode == 0 else None
 
 
+def settled_job_state(job_id: int, wait: float = 10.0) -> str | None:
+    """The job's final state, asking ``scontrol`` again while it is still ``COMPLETING``
+    (or ``RUNNING``) for up to ``wait`` s: right after a time limit kills it, srun exits
+    while Slurm still says ``COMPLETING``, and only a moment later ``TIMEOUT``."""
+    deadline = time.time() + wait
+    while True:
+        state = show_job_state(job_id)
+        if state is None or state in FINAL_STATES or time.time() >= deadline:
+            return state
+        time.sleep(0.2)
+
+
 def cancel_jobs(prefix: str) -> list[str]:
     """``scancel`` every job of this run (name starts with ``prefix``); returns their ids."""
     ids = [i for i, _, _ in list_jobs(prefix)]
@@ -323,6 +336,18 @@ def cancel_jobs(prefix: str) -> list[str]:
         except (OSError, subprocess.TimeoutExpired):
             get_logger().warning('scancel %s failed; cancel them by hand', ' '.join(ids))
     return ids
+
+
+def cancel_and_wait(prefix: str, deadline: float) -> None:
+    """``scancel`` the jobs named ``prefix*`` until squeue drops them (or the deadline)."""
+    while time.time() < deadline:
+        if not list_jobs(prefix):
+            return
+        cancel_jobs(prefix)
+        time.sleep(0.3)
+    if list_jobs(prefix):
+        get_logger().warning('some Slurm jobs of this run are still listed by squeue '
+                             '(names start with %s)', prefix)
 
 
 def job_env(num_gpus: int, base: dict[str, str] | None = None) -> dict[str, str]:
