@@ -214,7 +214,8 @@ def test_default_grouping_makes_no_more_jobs_than_the_partition_runs_at_once(slu
     """20 parts, max_num_workers=4, on the 2-CPU test node: 2 jobs of 10 (one wave), not 4
     jobs of 5 that run in two waves, each paying a job start (the Slurm benchmark's tail).
     A job asking for 2 CPUs (``-c 2``) fits once: one job. Explicit ``tasks_per_job`` is kept.
-    (Shown failing before: the plan was [5, 5, 5, 5] whatever the partition held.)"""
+    (Shown failing before: ``partition_slots`` did not exist and the plan was [5, 5, 5, 5]
+    whatever the partition held; the benchmark's journal listed 4 jobs of 5.)"""
     assert sc.partition_slots('debug') == 2
     assert sc.partition_slots('gpu', gpus=2) == 2 and sc.partition_slots('gpu', gpus=3) == 1
     assert sc.partition_slots('nosuchpart') is None
