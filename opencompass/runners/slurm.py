@@ -93,7 +93,7 @@ class SlurmRunner(BaseRunner):
     def describe_all(self, tasks: list[BaseTask]) -> list[str]:
         """``--dry-run``: each task's srun line, or the line of the job it shares."""
         out = [''] * len(tasks)
-        for group in self.groups(tasks):
+        for group in self.groups(tasks, sinfo_timeout=2.0):   # no cluster: no long wait
             if len(group) == 1:
                 out[group[0]] = self.describe(tasks[group[0]])
                 continue
@@ -106,15 +106,15 @@ class SlurmRunner(BaseRunner):
                 out[i] = f'{line}   # part {k}/{len(group)} of this job'
         return out
 
-    def groups(self, tasks: list[BaseTask]) -> list[list[int]]:
+    def groups(self, tasks: list[BaseTask], sinfo_timeout: float = 20.0) -> list[list[int]]:
         """Tasks grouped into jobs (see :func:`plan_groups`); by default no more jobs than the
-        partition can run at once (one ``sinfo`` call)."""
+        partition can run at once (one ``sinfo`` call; no cap when it does not answer)."""
         weights = [task_weight(t) for t in tasks]
         order = sorted(range(len(tasks)), key=lambda i: -weights[i])
         slots = None
         if self.tasks_per_job is None and len(tasks) > 1:
             slots = sc.partition_slots(self.opts.partition, sc.cpus_per_job(self.opts.extra),
-                                       max(t.num_gpus for t in tasks))
+                                       max(t.num_gpus for t in tasks), sinfo_timeout)
         return plan_groups(tasks, order, self.tasks_per_job, self.max_num_workers, weights,
                            slots)
 
