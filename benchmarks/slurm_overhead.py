@@ -6,10 +6,11 @@ Needs a reachable cluster (``../shared/slurm/start-slurm.sh``; ``SLURM_CONF`` ex
    the same command started as a plain local subprocess (baseline measured in this run).
 2. Makespan: 20 tasks that each sleep ``--task-seconds`` through :class:`SlurmRunner`, against
    the ideal ``ceil(20 / slots) * task_seconds`` where ``slots`` is the partition's CPUs:
-   once with one job per task (``tasks_per_job=1``: srun start-up and job tracking), once
-   with the runner's default grouping (parts of one model share a job).
+   with the runner's default grouping (parts of one model share a job, as many jobs as the
+   partition runs at once), and with one job per task (``tasks_per_job=1``: srun start-up
+   and job tracking per task). ``--runs N`` repeats both, printing the load average each time.
 
-Usage: ``python benchmarks/slurm_overhead.py [-p debug] [-n 10] [--tasks 20]``
+Usage: ``python benchmarks/slurm_overhead.py [-p debug] [-n 10] [--tasks 20] [--runs 3]``
 """
 from __future__ import annotations
 
@@ -52,10 +53,12 @@ def main() -> None:
     ap.add_argument('-n', '--repeats', type=int, default=10)
     ap.add_argument('--tasks', type=int, default=20)
     ap.add_argument('--task-seconds', type=float, default=2.0)
+    ap.add_argument('--runs', type=int, default=1, help='makespan measurements of each mode')
     ap.add_argument('--scratch', default=os.path.join(ROOT, '.cache'),
                     help='shared by the driver and the jobs (default .cache/)')
     args = ap.parse_args()
     setup_logging('WARNING')
+    os.makedirs(args.scratch, exist_ok=True)
     preflight(args.partition)
 
     py = [sys.executable, '-c', PRINT_TIME]
@@ -67,30 +70,56 @@ def main() -> None:
     n_slots = slots(args.partition)
     os.environ['PYTHONPATH'] = os.pathsep.join(
         [os.path.join(ROOT, 'benchmarks'), os.environ.get('PYTHONPATH', '')]).rstrip(os.pathsep)
-    from fake_model import DoneSleepTask
     ideal = math.ceil(args.tasks / n_slots) * args.task_seconds
-    spans = {}
-    for label, per_job in (('one job per task', 1), ('default grouping', None)):
-        with tempfile.TemporaryDirectory(prefix='oc-bench-', dir=args.scratch) as tmp:
-            run_dir = os.path.join(tmp, time.strftime('%Y%m%d_%H%M%S'))
-            tasks = [DoneSleepTask({'models': [{'abbr': 'm'}], 'datasets': [[{'abbr': f'd{i}'}]],
-                                    'work_dir': run_dir, 'seconds': args.task_seconds})
-                     for i in range(args.tasks)]
-            runner = SlurmRunner(partition=args.partition, max_num_workers=n_slots * 2, retry=0,
-                                 tasks_per_job=per_job)
-            t0 = time.time()
-            statuses = runner.launch(tasks)
-            spans[label] = (time.time() - t0, sum(s.ok for s in statuses))
     print(f'Slurm overhead on partition {args.partition!r} ({n_slots} slots)')
-    print(f'{"measure":42} {"baseline":>10} {"slurm":>10} {"ratio":>8}')
-    print(f'{"start latency, median of " + str(args.repeats) + " (s)":42} {lm:10.3f} '
+    print(f'{"measure":46} {"baseline":>10} {"slurm":>10} {"ratio":>8}')
+    print(f'{"start latency, median of " + str(args.repeats) + " (s)":46} {lm:10.3f} '
           f'{sm:10.3f} {sm / lm:8.2f}')
-    print(f'{"start latency overhead, median (s)":42} {"":10} {sm - lm:10.3f}')
-    for label, (span, ok) in spans.items():
-        print(f'{f"makespan, {args.tasks} x {args.task_seconds:g}s, {label} (s)":42} '
-              f'{ideal:10.2f} {span:10.2f} {span / ideal:8.2f}   ok {ok}/{args.tasks}')
-    print(f'baseline = local subprocess / ideal slot packing; load average '
-          f'{" ".join(f"{x:.2f}" for x in os.getloadavg())}')
+    print(f'{"start latency overhead, median (s)":46} {"":10} {sm - lm:10.3f}', flush=True)
+    for run in range(1, args.runs + 1):
+        for label, per_job in (('grouped (default)', None), ('one job per task', 1),
+                               ('bare srun sleep, no runner', 0)):
+            span, ok, jobs, tail = (bare_srun(args, n_slots) if per_job == 0
+                                    else makespan(args, n_slots, per_job))
+            name = f'makespan, {args.tasks} x {args.task_seconds:g}s, {label} (s)'
+            print(f'{name:46} {ideal:10.2f} {span:10.2f} {span / ideal:8.2f}   ok {ok}/'
+                  f'{args.tasks}, {jobs} jobs, tail {tail:.2f} s, run {run}, load '
+                  f'{os.getloadavg()[0]:.2f}', flush=True)
+    print('baseline = local subprocess / ideal slot packing; tail = from the last task\'s '
+          'end to launch() returning')
+
+
+def bare_srun(args: argparse.Namespace, n_slots: int) -> tuple[float, int, int, float]:
+    """The floor of one job per task: ``srun sleep`` from ``2 x slots`` threads, no runner."""
+    import concurrent.futures as cf
+    argv = ['srun', '-p', args.partition, '-N1', '-u', '-J', 'oc-bench-bare', 'sleep',
+            f'{args.task_seconds:g}']
+    t0 = time.time()
+    with cf.ThreadPoolExecutor(n_slots * 2) as ex:
+        codes = list(ex.map(lambda _: subprocess.run(argv, capture_output=True).returncode,
+                            range(args.tasks)))
+    return time.time() - t0, codes.count(0), args.tasks, 0.0
+
+
+def makespan(args: argparse.Namespace, n_slots: int,
+             per_job: int | None) -> tuple[float, int, int, float]:
+    """``(seconds, tasks ok, Slurm jobs, tail)`` of one launch of the sleep tasks."""
+    from fake_model import DoneSleepTask
+    with tempfile.TemporaryDirectory(prefix='oc-bench-', dir=args.scratch) as tmp:
+        run_dir = os.path.join(tmp, time.strftime('%Y%m%d_%H%M%S'))
+        tasks = [DoneSleepTask({'models': [{'abbr': 'm'}], 'datasets': [[{'abbr': f'd{i}'}]],
+                                'work_dir': run_dir, 'seconds': args.task_seconds})
+                 for i in range(args.tasks)]
+        runner = SlurmRunner(partition=args.partition, max_num_workers=n_slots * 2, retry=0,
+                             tasks_per_job=per_job)
+        t0 = time.time()
+        statuses = runner.launch(tasks)
+        t1 = time.time()
+        ends = [os.path.getmtime(p) for t in tasks for p in t.output_paths()
+                if os.path.exists(p)]
+        with open(os.path.join(run_dir, 'status', 'slurm_jobs.jsonl')) as f:
+            jobs = sum(1 for _ in f)
+        return t1 - t0, sum(s.ok for s in statuses), jobs, t1 - max(ends, default=t1)
 
 
 if __name__ == '__main__':

@@ -7,6 +7,8 @@ import os
 import random
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -106,6 +108,45 @@ def run_cli(*args: str, cwd: str | None = None, timeout: float = 600,
     full_env.update(env or {})
     return subprocess.run([sys.executable, os.path.join(ROOT, 'run.py'), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
+    """``python run.py ARGS`` started in the background (pipes for stdout and stderr)."""
+    full = {k: v for k, v in os.environ.items() if k != 'CUDA_VISIBLE_DEVICES'}
+    full.update(env)
+    return subprocess.Popen([sys.executable, os.path.join(ROOT, 'run.py'), *args], env=full,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_run_dir(work: str, timeout: float = 60) -> str:
+    """The run directory a started ``run.py -w WORK`` creates, once it exists."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.isdir(work) and runs(work):
+            return only_run(work)
+        time.sleep(0.1)
+    raise AssertionError('run directory never appeared')
+
+
+def follow_queue(proc: subprocess.Popen, work: str,
+                 squeue: Callable[[str], list[tuple[str, str, str]]]) -> tuple[str, str, int, set[str]]:
+    """Poll the Slurm queue for the run's jobs until ``proc`` (``start_cli``) exits.
+
+    Returns ``(stdout, stderr, most jobs pending at once, job names seen)``; the process is
+    killed if anything goes wrong on the way."""
+    from opencompass.runners.slurm_cmd import run_prefix
+    most_pending, seen = 0, set()
+    try:
+        prefix = run_prefix(wait_for_run_dir(work))
+        while proc.poll() is None:
+            jobs = squeue(prefix)
+            seen.update(name for _, name, _ in jobs)
+            most_pending = max(most_pending, sum(1 for *_, s in jobs if s == 'PENDING'))
+            time.sleep(0.1)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    return out, err, most_pending, seen
 
 
 def runs(work_dir: str) -> list[str]:

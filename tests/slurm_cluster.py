@@ -90,18 +90,23 @@ class ProbeModel(_load_base()):
     ``record``: append ``JOBID CUDA_VISIBLE_DEVICES`` at start and ``JOBID gen`` per sample;
     ``crash_once``/``exit_once``: marker file; the first build raises / exits 0 silently;
     ``always_fail``: raise on every build; ``sleep``: seconds per generated sample;
+    ``slow_once``/``slow_sleep``: marker file; the first build sleeps ``slow_sleep`` s per
+    sample instead (a job that outlives its time limit, then a quick retry);
     ``hold``: seconds to wait before anything else (keeps a job busy without torch).
     GPUs are fake here (CPU-only machine): only the variable Slurm sets is checked.
     """
 
     def __init__(self, record: str = '', crash_once: str = '', exit_once: str = '',
                  always_fail: bool = False, sleep: float = 0.0, hold: float = 0.0,
-                 **kwargs: Any):
+                 slow_once: str = '', slow_sleep: float = 0.0, **kwargs: Any):
         job = os.environ.get('SLURM_JOB_ID', '-')
         self.record, self.sleep, self.job = record, float(sleep), job
         self._note(f"{job} start CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')}"
                    f" quotatype={os.environ.get('SLURM_QUOTATYPE', '-')}")
         time.sleep(float(hold))
+        if slow_once and not os.path.exists(slow_once):
+            open(slow_once, 'w').close()
+            self.sleep = float(slow_sleep)
         if always_fail:
             raise RuntimeError('probe: always failing')
         if crash_once and not os.path.exists(crash_once):

@@ -201,3 +201,41 @@ def test_slurm_end_states_are_resubmitted_and_lost_jobs_stopped(tmp_path):
         lost.observe([], claimed, 3, 30.0)
     assert lost.wait(30) is not None and lost.state == 'LOST'
     assert lost.final_state() == 'LOST' and 'no longer listed' in job_failure(lost)[1]
+
+
+def _parts(n: int, rows: list[int] | None = None) -> list[OpenICLInferTask]:
+    rows = rows or [10] * n
+    return [OpenICLInferTask({'models': [{'abbr': 'm', 'path': 'x'}],
+                              'datasets': [[{'abbr': f'd_{i}', 'part': [0, rows[i]]}]],
+                              'work_dir': RUN_DIR}) for i in range(n)]
+
+
+def test_default_grouping_makes_no_more_jobs_than_the_partition_runs_at_once(slurm):
+    """20 parts, max_num_workers=4, on the 2-CPU test node: 2 jobs of 10 (one wave), not 4
+    jobs of 5 that run in two waves, each paying a job start (the Slurm benchmark's tail).
+    A job asking for 2 CPUs (``-c 2``) fits once: one job. Explicit ``tasks_per_job`` is kept.
+    (Shown failing before: ``partition_slots`` did not exist and the plan was [5, 5, 5, 5]
+    whatever the partition held; the benchmark's journal listed 4 jobs of 5.)"""
+    assert sc.partition_slots('debug') == 2
+    assert sc.partition_slots('gpu', gpus=2) == 2 and sc.partition_slots('gpu', gpus=3) == 1
+    assert sc.partition_slots('nosuchpart') is None
+    tasks = _parts(20)
+    assert [len(g) for g in _runner(partition='debug', max_num_workers=4).groups(tasks)] == [10, 10]
+    assert [len(g) for g in _runner(partition='debug', max_num_workers=4,
+                                    extra_command='-c 2').groups(tasks)] == [20]
+    assert [len(g) for g in _runner(partition='debug', max_num_workers=4,
+                                    tasks_per_job=5).groups(tasks)] == [5, 5, 5, 5]
+
+
+def test_parts_are_balanced_over_a_models_jobs():
+    """Uneven parts (rows 10..1) in jobs of 5: longest first onto the least-loaded job gives
+    loads 27 / 28 instead of 40 / 15, so the jobs end together.
+    (Shown failing before: the heaviest five parts shared the first job.)"""
+    from opencompass.runners.slurm_batch import plan_groups
+    tasks = _parts(10, rows=list(range(10, 0, -1)))
+    weights = [t.dataset_cfgs[0][0]['part'][1] for t in tasks]
+    groups = plan_groups(tasks, range(10), 5, 2, weights)
+    assert sorted(sum(weights[i] for i in g) for g in groups) == [27, 28]
+    assert sorted(len(g) for g in groups) == [5, 5]
+    assert sc.cpus_per_job(('--mem=4G', '-c', '4')) == 4 and sc.cpus_per_job(()) == 1
+    assert sc.cpus_per_job(('--cpus-per-task=3',)) == 3 and sc.cpus_per_job(('-c2',)) == 2

@@ -9,19 +9,18 @@ from __future__ import annotations
 import glob
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 from helpers import (
-    ROOT,
     dataset_entries,
+    follow_queue,
     model_entry,
     only_run,
     read_json,
     run_cli,
-    runs,
+    start_cli,
+    wait_for_run_dir,
     write_config,
 )
 from slurm_cluster import shim_dir
@@ -44,22 +43,6 @@ def slurm_infer(runner: str = 'SlurmRunner', **kw) -> str:
 
 def arith_only(data_dir: str) -> str:
     return dataset_entries(data_dir) + '[:1]'
-
-
-def start_cli(*args: str, env: dict) -> subprocess.Popen:
-    full = {k: v for k, v in os.environ.items() if k != 'CUDA_VISIBLE_DEVICES'}
-    full.update(env)
-    return subprocess.Popen([sys.executable, os.path.join(ROOT, 'run.py'), *args], env=full,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for_run_dir(work: str, timeout: float = 60) -> str:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.isdir(work) and runs(work):
-            return only_run(work)
-        time.sleep(0.1)
-    raise AssertionError('run directory never appeared')
 
 
 def assert_queue_empty(slurm, prefix: str, within: float = 5.0) -> None:
@@ -208,17 +191,7 @@ def test_sequential_runner_keeps_one_job_pending(slurm, tmp_path, tiny_model, da
                        infer=slurm_infer('SlurmSequentialRunner', retry=0))
     work = str(tmp_path / 'out')
     proc = start_cli(cfg, '-w', work, '-p', 'debug', '-m', 'infer', env=slurm.env)
-    most_pending, seen = 0, set()
-    try:
-        prefix = run_prefix(wait_for_run_dir(work))
-        while proc.poll() is None:
-            jobs = slurm.squeue(prefix)
-            seen.update(name for _, name, _ in jobs)
-            most_pending = max(most_pending, sum(1 for *_, s in jobs if s == 'PENDING'))
-            time.sleep(0.1)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
+    out, err, most_pending, seen = follow_queue(proc, work, slurm.squeue)
     assert proc.returncode == 1, err   # every probe fails on purpose, once
     assert most_pending <= 1 and len(seen) == 4
     assert out.count('FAILED') == 4

@@ -16,14 +16,17 @@ import time
 
 from helpers import (
     dataset_entries,
+    follow_queue,
     model_entry,
     only_run,
     read_json,
     run_cli,
+    start_cli,
+    wait_for_run_dir,
     write_config,
     write_datasets,
 )
-from test_slurm_e2e import probe, start_cli, wait_for_run_dir
+from test_slurm_e2e import probe
 
 from opencompass.runners.slurm_cmd import run_prefix
 from opencompass.runners.slurm_watch import JobWatcher, SlurmJob
@@ -188,17 +191,7 @@ def test_sequential_runner_groups_parts_too(slurm, tmp_path, tiny_model):
                        infer=split_infer('SlurmSequentialRunner', tasks_per_job=PARTS))
     work = str(tmp_path / 'out')
     proc = start_cli(cfg, '-w', work, '-p', 'debug', '-m', 'infer', env=slurm.env)
-    most_pending, seen = 0, set()
-    try:
-        prefix = run_prefix(wait_for_run_dir(work))
-        while proc.poll() is None:
-            jobs = slurm.squeue(prefix)
-            seen.update(name for _, name, _ in jobs)
-            most_pending = max(most_pending, sum(1 for *_, s in jobs if s == 'PENDING'))
-            time.sleep(0.1)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
+    out, err, most_pending, seen = follow_queue(proc, work, slurm.squeue)
     assert proc.returncode == 0, err
     assert most_pending <= 1
     run = only_run(work)

@@ -38,9 +38,9 @@ class SlurmRunner(BaseRunner):
     ``partition``, ``quotatype`` (reserved|auto|spot; used only when srun supports it),
     ``qos``, ``extra_command`` (extra srun options, list or string), ``retry`` (default 2:
     resubmissions of a failed, cancelled or incomplete task), ``tasks_per_job`` (parts of
-    one model run in one job, the model loaded once; default: enough jobs to keep
-    ``max_num_workers`` busy; 1: a job per task), ``poll_interval`` (seconds between the
-    run's ``squeue`` calls). Every attempt appends to the task's
+    one model run in one job, the model loaded once; default: as many jobs as can run at
+    once, ``max_num_workers`` or fewer when the partition holds fewer; 1: a job per task),
+    ``poll_interval`` (seconds between the run's ``squeue`` calls). Every attempt appends to the task's
     ``logs/STAGE/MODEL/DATASET.out`` after an ``===== attempt N/M`` header.
     """
 
@@ -93,7 +93,7 @@ class SlurmRunner(BaseRunner):
     def describe_all(self, tasks: list[BaseTask]) -> list[str]:
         """``--dry-run``: each task's srun line, or the line of the job it shares."""
         out = [''] * len(tasks)
-        for group in self.groups(tasks):
+        for group in self.groups(tasks, sinfo_timeout=2.0):   # no cluster: no long wait
             if len(group) == 1:
                 out[group[0]] = self.describe(tasks[group[0]])
                 continue
@@ -106,9 +106,17 @@ class SlurmRunner(BaseRunner):
                 out[i] = f'{line}   # part {k}/{len(group)} of this job'
         return out
 
-    def groups(self, tasks: list[BaseTask]) -> list[list[int]]:
-        order = sorted(range(len(tasks)), key=lambda i: -task_weight(tasks[i]))
-        return plan_groups(tasks, order, self.tasks_per_job, self.max_num_workers)
+    def groups(self, tasks: list[BaseTask], sinfo_timeout: float = 20.0) -> list[list[int]]:
+        """Tasks grouped into jobs (see :func:`plan_groups`); by default no more jobs than the
+        partition can run at once (one ``sinfo`` call; no cap when it does not answer)."""
+        weights = [task_weight(t) for t in tasks]
+        order = sorted(range(len(tasks)), key=lambda i: -weights[i])
+        slots = None
+        if self.tasks_per_job is None and len(tasks) > 1:
+            slots = sc.partition_slots(self.opts.partition, sc.cpus_per_job(self.opts.extra),
+                                       max(t.num_gpus for t in tasks), sinfo_timeout)
+        return plan_groups(tasks, order, self.tasks_per_job, self.max_num_workers, weights,
+                           slots)
 
     # -- running -----------------------------------------------------------------------
     def launch_all(self, tasks: list[BaseTask]) -> list[TaskStatus]:
@@ -149,8 +157,12 @@ class SlurmRunner(BaseRunner):
         return [r for r in results if r is not None]
 
     def _submit_and_wait(self, job: SlurmJob, log: IO[str], env: dict[str, str],
-                         progress: TaskProgress, on_tick: Callable[[], None]) -> bool:
-        """Submit ``job`` and wait for its srun; False when the run was being cancelled."""
+                         progress: TaskProgress, on_tick: Callable[[], None],
+                         complete: Callable[[], bool]) -> bool:
+        """Submit ``job`` and wait for its srun; False when the run was being cancelled.
+
+        ``complete()`` says, once srun has exited, whether the job did all its work (if not,
+        Slurm is asked how the job ended, whatever srun's exit status)."""
         watcher = self._watcher
         assert watcher is not None
         if self.sequential:
@@ -176,7 +188,7 @@ class SlurmRunner(BaseRunner):
             with self._lock:
                 self._jobs.pop(job.name, None)
             watcher.remove(job)
-        job.state = 'CANCELLED' if self._stopping else job.final_state()
+        job.state = 'CANCELLED' if self._stopping else job.final_state(complete())
         return True
 
     def _journal(self, job: SlurmJob, tasks: list[BaseTask], started: float) -> dict[str, Any]:
@@ -206,7 +218,7 @@ class SlurmRunner(BaseRunner):
             log.flush()
             progress.start(task)
             if not self._submit_and_wait(job, log, sc.job_env(task.num_gpus), progress,
-                                         lambda: None):
+                                         lambda: None, task.is_done):
                 return TaskStatus(task.name, log_path, 130, error='interrupted')
         extra = self._journal(job, [task], started)
         status = self._judge(task, job, log_path)
@@ -268,7 +280,7 @@ class SlurmRunner(BaseRunner):
                           f'$ {shlex.join(argv)}\n')
                 log.flush()
                 ok = self._submit_and_wait(job, log, sc.job_env(pending[0].num_gpus), progress,
-                                           watch.tick)
+                                           watch.tick, watch.all_ended)
             extra: dict[str, Any] = {}
             if ok:   # the job ran (not refused because the run is being cancelled)
                 watch.tick()
@@ -321,7 +333,7 @@ class SlurmRunner(BaseRunner):
         if left:
             get_logger().warning('cancelling %d Slurm job(s) of this run left by a previous '
                                  'run.py that died', len(left))
-            cancel_and_wait(self._prefix, time.time() + 30.0)
+            sc.cancel_and_wait(self._prefix, time.time() + 30.0)
 
     def cancel_all(self, wait: float = 15.0) -> None:
         """Cancel every job of this run (Ctrl-C, SIGTERM) and wait until squeue drops them."""
@@ -341,7 +353,7 @@ class SlurmRunner(BaseRunner):
             except subprocess.TimeoutExpired:
                 job.kill()
         if prefix:
-            cancel_and_wait(prefix, deadline)
+            sc.cancel_and_wait(prefix, deadline)
         if jobs:
             get_logger().warning('cancelled %d Slurm job(s) of this run', len(jobs))
 
@@ -369,6 +381,11 @@ class _GroupRound:
                 self.ended.add(f)
                 self.settle(self.by_file[f], self.runner._judge_part(self.by_file[f], code))
 
+    def all_ended(self) -> bool:
+        """Whether every part of this job has ended (read from the results file now)."""
+        self.tick()
+        return set(self.by_file) <= self.ended
+
     def settle(self, task: BaseTask, status: TaskStatus, count: bool = True) -> None:
         f = task.task_file()
         if count:
@@ -377,18 +394,6 @@ class _GroupRound:
         if self.runner.settle(task, status, max(1, self.tries_done[f]), self.tries,
                               self.progress):
             self.final[f] = status
-
-
-def cancel_and_wait(prefix: str, deadline: float) -> None:
-    """``scancel`` the jobs named ``prefix*`` until squeue drops them (or the deadline)."""
-    while time.time() < deadline:
-        if not sc.list_jobs(prefix):
-            return
-        sc.cancel_jobs(prefix)
-        time.sleep(0.3)
-    if sc.list_jobs(prefix):
-        get_logger().warning('some Slurm jobs of this run are still listed by squeue '
-                             '(names start with %s)', prefix)
 
 
 @RUNNERS.register_module()

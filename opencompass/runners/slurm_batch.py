@@ -1,8 +1,8 @@
 """Several parts of one model in one Slurm job: grouping, the job's part list, its results.
 
 ``SlurmRunner`` groups the tasks of one model (same model config, one process each) into
-jobs of up to ``tasks_per_job`` parts (default: as many as keep ``max_num_workers`` jobs
-busy, see :func:`plan_groups`). A group's job runs ``python -m opencompass.tasks --batch
+jobs of up to ``tasks_per_job`` parts (default: as many jobs as can run at once, see
+:func:`plan_groups`). A group's job runs ``python -m opencompass.tasks --batch
 LIST`` (``tasks/batch.py``): the parts one after the other in one worker that loads the
 model once. :class:`BatchFiles` are the two files of one attempt: the list the job reads
 and the results file it appends to as each part starts and ends.
@@ -25,30 +25,43 @@ def groupable(task: BaseTask) -> bool:
 
 
 def plan_groups(tasks: Sequence[BaseTask], order: Sequence[int], tasks_per_job: int | None,
-                max_num_workers: int) -> list[list[int]]:
-    """Task indices grouped into jobs, in ``order`` (heaviest first).
+                max_num_workers: int, weights: Sequence[float] | None = None,
+                slots: int | None = None) -> list[list[int]]:
+    """Task indices grouped into jobs, heaviest job first.
 
-    Only tasks of the same model share a job. ``tasks_per_job=None`` sizes groups so the
-    run still has ``max_num_workers`` jobs to run at once when it has that many tasks;
-    ``1`` is one job per task.
+    Only tasks of the same model share a job. ``tasks_per_job=None`` sizes groups so the run
+    has as many jobs as can run at once: ``max_num_workers``, or fewer when the partition
+    only holds ``slots`` such jobs at a time (more, smaller jobs would only run in waves, each
+    paying a job start and the model load again). ``1`` is one job per task.
+
+    The parts of one model are spread over its jobs longest-first onto the job with the
+    least work so far (``weights``, e.g. rows; equal when not given), so its jobs end
+    together instead of the last one holding the run's tail.
     """
-    size = tasks_per_job if tasks_per_job is not None else \
-        math.ceil(len(tasks) / max(1, max_num_workers))
+    workers = max(1, max_num_workers)
+    if tasks_per_job is None and slots is not None and slots > 0:
+        workers = min(workers, slots)
+    size = tasks_per_job if tasks_per_job is not None else math.ceil(len(tasks) / workers)
     size = max(1, int(size))
+    weight = [float(w) for w in weights] if weights is not None else [1.0] * len(tasks)
     groups: list[list[int]] = []
-    open_group: dict[str, list[int]] = {}
+    by_model: dict[str, list[int]] = {}
     for i in order:
         task = tasks[i]
         if size == 1 or not groupable(task):
             groups.append([i])
-            continue
-        key = f'{task.stage}|{model_key(task)}'
-        group = open_group.get(key)
-        if group is None or len(group) >= size:
-            group = open_group[key] = []
-            groups.append(group)
-        group.append(i)
-    return groups
+        else:
+            by_model.setdefault(f'{task.stage}|{model_key(task)}', []).append(i)
+    for members in by_model.values():
+        jobs: list[list[int]] = [[] for _ in range(math.ceil(len(members) / size))]
+        load = [0.0] * len(jobs)
+        for i in sorted(members, key=lambda k: -weight[k]):   # stable: keeps ``order`` on ties
+            j = min((j for j in range(len(jobs)) if len(jobs[j]) < size), key=lambda j: load[j])
+            jobs[j].append(i)
+            load[j] += weight[i]
+        groups += jobs
+    rank = {i: n for n, i in enumerate(order)}
+    return sorted(groups, key=lambda g: (-sum(weight[i] for i in g), rank[g[0]]))
 
 
 class BatchFiles:

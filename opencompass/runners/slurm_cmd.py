@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 
 from ..errors import RunnerError
@@ -186,6 +187,68 @@ def _first_error_line(text: str) -> str:
     return lines[0][:300] if lines else ''
 
 
+# node states (sinfo %t) whose CPUs can take jobs now or once the running ones end
+_USABLE_NODE_STATES = frozenset({'idle', 'mix', 'mixed', 'alloc', 'allocated', 'comp',
+                                 'completing', 'plnd', 'planned'})
+
+
+def cpus_per_job(extra: tuple[str, ...]) -> int:
+    """CPUs one job asks for: ``-c N`` / ``--cpus-per-task=N`` among the extra options, else 1."""
+    cpus = 1
+    for i, opt in enumerate(extra):
+        value = None
+        if opt in ('-c', '--cpus-per-task') and i + 1 < len(extra):
+            value = extra[i + 1]
+        elif opt.startswith('--cpus-per-task='):
+            value = opt.split('=', 1)[1]
+        elif opt.startswith('-c') and opt[2:].isdigit():
+            value = opt[2:]
+        if value is not None and value.isdigit() and int(value) > 0:
+            cpus = int(value)
+    return cpus
+
+
+def _gpus_of(gres: str) -> int:
+    """GPUs in a node's ``Gres`` (``gpu:4``, ``gpu:a100:2(S:0-1),gpu:v100:1``, ``(null)``)."""
+    total = 0
+    for item in gres.split(','):
+        fields = re.sub(r'\(.*?\)', '', item).split(':')
+        if fields[0] == 'gpu' and len(fields) >= 2 and fields[-1].isdigit():
+            total += int(fields[-1])
+    return total
+
+
+def partition_slots(partition: str | None, cpus: int = 1, gpus: int = 0,
+                    timeout: float = 20) -> int | None:
+    """How many jobs of ``cpus`` CPUs and ``gpus`` GPUs the partition's usable nodes hold at
+    once (one ``sinfo`` call); ``None`` when sinfo does not answer."""
+    argv = ['sinfo', '-h', '-N', '-o', '%N|%c|%G|%t|%P']
+    if partition:
+        argv[1:1] = ['-p', partition]
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                             stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    slots, seen = 0, set()
+    for line in out.stdout.splitlines():
+        fields = line.strip().split('|')
+        if len(fields) != 5 or fields[0] in seen or not fields[1].isdigit():
+            continue
+        if not partition and not fields[4].endswith('*'):   # no -p: the default partition
+            continue
+        seen.add(fields[0])
+        if fields[3].rstrip('*~#!%$@^-') not in _USABLE_NODE_STATES or fields[3].endswith('*'):
+            continue
+        fit = int(fields[1]) // max(1, cpus)
+        if gpus > 0:
+            fit = min(fit, _gpus_of(fields[2]) // gpus)
+        slots += fit
+    return slots if seen else None
+
+
 def list_jobs(prefix: str, names: list[str] | None = None) -> list[tuple[str, str, str]]:
     """``(job id, name, state)`` of queued/running jobs whose name starts with ``prefix``."""
     argv = ['squeue', '-h', '-o', '%i|%j|%T']
@@ -251,6 +314,18 @@ def show_job_state(job_id: int) -> str | None:
     return m.group(1) if m and out.returncode == 0 else None
 
 
+def settled_job_state(job_id: int, wait: float = 10.0) -> str | None:
+    """The job's final state, asking ``scontrol`` again while it is still ``COMPLETING``
+    (or ``RUNNING``) for up to ``wait`` s: right after a time limit kills it, srun exits
+    while Slurm still says ``COMPLETING``, and only a moment later ``TIMEOUT``."""
+    deadline = time.time() + wait
+    while True:
+        state = show_job_state(job_id)
+        if state is None or state in FINAL_STATES or time.time() >= deadline:
+            return state
+        time.sleep(0.2)
+
+
 def cancel_jobs(prefix: str) -> list[str]:
     """``scancel`` every job of this run (name starts with ``prefix``); returns their ids."""
     ids = [i for i, _, _ in list_jobs(prefix)]
@@ -261,6 +336,18 @@ def cancel_jobs(prefix: str) -> list[str]:
         except (OSError, subprocess.TimeoutExpired):
             get_logger().warning('scancel %s failed; cancel them by hand', ' '.join(ids))
     return ids
+
+
+def cancel_and_wait(prefix: str, deadline: float) -> None:
+    """``scancel`` the jobs named ``prefix*`` until squeue drops them (or the deadline)."""
+    while time.time() < deadline:
+        if not list_jobs(prefix):
+            return
+        cancel_jobs(prefix)
+        time.sleep(0.3)
+    if list_jobs(prefix):
+        get_logger().warning('some Slurm jobs of this run are still listed by squeue '
+                             '(names start with %s)', prefix)
 
 
 def job_env(num_gpus: int, base: dict[str, str] | None = None) -> dict[str, str]:

@@ -123,19 +123,26 @@ class SlurmJob:
         self.state = 'LOST'
         self.terminate()
 
-    def final_state(self) -> str:
-        """How the job ended (after srun exited): Slurm's word, else srun's exit status."""
+    def final_state(self, complete: bool = True) -> str:
+        """How the job ended (after srun exited): Slurm's word, else srun's exit status.
+
+        ``complete``: the job did all its work. srun's exit 0 is trusted only then: when
+        Slurm kills a job because its node failed, srun 22.05 still exits 0
+        (``srun: error: Node failure on NODE``), and only Slurm says ``NODE_FAIL``.
+        """
         code = self.returncode
         if self.lost:
             return 'LOST'
-        if code == 0:
+        if code == 0 and complete:
             return 'COMPLETED'
         if self.job_id is not None:   # one scontrol call, only for a job that failed
-            state = sc.show_job_state(self.job_id)
+            state = sc.settled_job_state(self.job_id)
             if state in sc.FINAL_STATES:
                 return state
             if self.state in sc.FINAL_STATES:
                 return self.state
+        if code == 0:
+            return 'COMPLETED'
         return 'CANCELLED' if code in CANCELLED_CODES else 'FAILED'
 
     def record(self, **extra: Any) -> dict[str, Any]:
