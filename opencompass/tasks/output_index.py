@@ -109,7 +109,9 @@ class OutputIndex:
         try:
             names = sorted(n for n in os.listdir(folder) if n.endswith('.idx'))
         except OSError:
-            return
+            names = []
+        for gone in set(self.files) - set(names):
+            del self.files[gone]
         for name in names:
             path = os.path.join(folder, name)
             try:
@@ -214,11 +216,14 @@ class OutputIndex:
         folder = index_dir(self.run_dir)
         try:
             atomic_write_text(os.path.join(folder, COMPACT), ''.join(lines))
-            for name in names:
-                if name != COMPACT:
-                    os.unlink(os.path.join(folder, name))
         except OSError:
             return False
+        for name in names:
+            if name != COMPACT:
+                try:
+                    os.unlink(os.path.join(folder, name))
+                except OSError:
+                    pass
         self.files = {}
         self.reload()
         self.learned, self.dead = False, set()
@@ -261,6 +266,8 @@ def record(path: str, meta: dict[str, Any], digest: str) -> None:
         _writer_pid = os.getpid()
         _writer_name = f'{socket.gethostname()}.{_writer_pid}.{uuid.uuid4().hex[:8]}.idx'
     kind_dir = os.path.dirname(os.path.dirname(path))
+    if os.path.basename(kind_dir) not in ('predictions', 'results'):
+        return  # not in a run directory's layout: nothing to index
     run_dir = os.path.dirname(kind_dir)
     rel = os.path.relpath(path, run_dir)
     try:
