@@ -72,3 +72,26 @@ def test_summary_is_copied_when_nothing_changed_and_rebuilt_otherwise(tmp_path):
     assert 'eval: 1 task(s)' in redone and COPIED not in redone
     assert '42.00' not in redone
     assert COPIED in _run(cfg, work, '-r')
+
+
+def test_missing_scores_list_each_predictions_folder_once(tmp_path, monkeypatch):
+    """Explaining N missing scores of a model lists its folders once, not once per dataset
+    (was quadratic: 50,000 missing results listed 500-file folders 100,000 times). Shown
+    failing before: 2 listings per dataset (12 here)."""
+    from opencompass.summarizers import missing
+    folder = tmp_path / 'predictions' / 'm'
+    (folder / '.journal').mkdir(parents=True)
+    (folder / 'd0.json').write_text('{"0": {}, "1": {}}')
+    (folder / 'd1_0.json').write_text('{"0": {}}')
+    (folder / 'd1_1.json').write_text('{"1": {}, "2": {}}')
+    (folder / 'd1_x.json').write_text('{"9": {}}')      # not a part of d1
+    (folder / 'd10.json').write_text('{"0": {}}')       # another dataset
+    (folder / '.journal' / 'd2.jsonl').write_text('{"fingerprint": "f"}\n{"id": 0, "record": {}}\n')
+    calls = []
+    real = os.listdir
+    monkeypatch.setattr(missing.os, 'listdir', lambda p: calls.append(p) or real(p))
+    explainer = missing.MissingExplainer(str(tmp_path))
+    model = {'abbr': 'm'}
+    got = [explainer.samples_predicted(model, {'abbr': f'd{i}'})[0] for i in range(6)]
+    assert got == [2, 3, 1, 0, 0, 0]
+    assert len(calls) == 2
