@@ -8,7 +8,9 @@ Shown failing before passing: with ``OutputIndex.lookup`` not comparing the stat
 (``return entry`` before the ``os.stat`` calls) ``test_index_gives_the_sidecars_answer``
 fails for the 6 deletions and sidecar edits; comparing only size and mtime (not inode and
 ctime), it fails for the 4 in-place or renamed changes that keep size and mtime; with
-``parse_line`` accepting a line without its newline, ``test_torn_line_is_ignored`` fails.
+``parse_line`` accepting a line without its newline, ``test_torn_line_is_ignored`` fails;
+with every process appending to one shared file a byte per ``write``,
+``test_concurrent_writers_lose_nothing`` fails (one file; interleaved lines do not parse).
 The in-place cases also failed without the index until ``file_digest`` and
 ``read_json_cached`` keyed their caches on the ctime too (they trusted size and mtime).
 """
