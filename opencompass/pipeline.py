@@ -152,8 +152,9 @@ class Pipeline:
         dry = bool(getattr(self.args, 'dry_run', False))
         digests = os.path.join(self.run_dir, 'status', 'file_digests.json')
         index = self.output_index()
-        task_cfgs = []
-        with planning_cache(), saved_digests(digests, save=not dry), using(index):
+        task_cfgs = []  # (a --dry-run learns nothing for a later merge: an empty index is no help)
+        with planning_cache(), saved_digests(digests, save=not dry), \
+                using(index if index.entries or not dry else None):
             for models, datasets in planned_pairs(self.cfg):  # model_dataset_combinations
                 task_cfgs += partitioner.partition(models, datasets, self.run_dir, stage,
                                                    is_done=is_done)
