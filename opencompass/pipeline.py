@@ -27,6 +27,7 @@ from .validation import validate
 if TYPE_CHECKING:
     from .notify.messages import RunNotifier
     from .partitioners.base import IsDone
+    from .tasks.output_index import OutputIndex
 
 STAGES = {'all': ('infer', 'eval', 'viz'), 'infer': ('infer',), 'eval': ('eval', 'viz'),
           'viz': ('viz',)}
@@ -138,6 +139,8 @@ class Pipeline:
             except BaseException as e:
                 self._notify_end(started, error=str(e) or 'interrupted')
                 raise
+            if self.statuses:  # tasks indexed outputs: leave one index file for the next -r
+                self.output_index().compact()
             self.logger.info('finished in %.1f s', time.time() - started)
             code = self.report()
             self._notify_end(started)
@@ -149,13 +152,30 @@ class Pipeline:
         runner = build(section['runner'], RUNNERS, where=f'{stage}.runner')
         is_done = None if self.args.force else self.done_check(stage)
         from .tasks.fingerprints import planning_cache, saved_digests
+        from .tasks.output_index import using
+        dry = bool(getattr(self.args, 'dry_run', False))
         digests = os.path.join(self.run_dir, 'status', 'file_digests.json')
-        task_cfgs = []
-        with planning_cache(), saved_digests(digests, save=not getattr(self.args, 'dry_run', False)):
+        index = self.output_index()
+        task_cfgs = []  # (a --dry-run learns nothing for a later merge: an empty index is no help)
+        with planning_cache(), saved_digests(digests, save=not dry), \
+                using(index if index.entries or not dry else None):
             for models, datasets in planned_pairs(self.cfg):  # model_dataset_combinations
                 task_cfgs += partitioner.partition(models, datasets, self.run_dir, stage,
                                                    is_done=is_done)
+            if not dry:  # no task runs now: merge what the last ones indexed (digests known)
+                index.compact()
         return runner, runner.make_tasks(task_cfgs)
+
+    def output_index(self) -> OutputIndex:
+        """The run's index of finished outputs (:mod:`.tasks.output_index`), read again
+        where tasks appended to it since."""
+        from .tasks.output_index import OutputIndex
+        index: OutputIndex | None = getattr(self, '_index', None)
+        if index is None:
+            index = self._index = OutputIndex(self.run_dir)
+        else:
+            index.reload()
+        return index
 
     def done_check(self, stage: str) -> IsDone:
         """``is_done(model, dataset)`` for the partitioner; logs why work is redone."""
@@ -187,6 +207,7 @@ class Pipeline:
                     discard(path)
         self.logger.info('%s: %d task(s) with %s', stage, len(tasks), type(runner).__name__)
         statuses = runner.launch(tasks)
+        self.output_index().forget_checks()  # outputs were rewritten: stat them again
         self.statuses += statuses
         from .runners.records import record_stage
         record_stage(self.run_dir, stage, tasks, statuses)  # timings and failures, for viz
@@ -209,11 +230,20 @@ class Pipeline:
         summarizer = build(cfg, SUMMARIZERS, where='summarizer', config=self.cfg)
         time_str = time.strftime('%Y%m%d_%H%M%S')
         self._notify_launch(None, 0)
+        from .summarizers import summary_cache
+        digest = summary_cache.inputs_digest(self, summarizer)
+        reused = summary_cache.reuse(self.run_dir, digest, time_str)
+        if reused is not None:  # nothing the summary reads changed since the last one
+            table, self.summary_rows, self.report_path = reused
+            print(table, flush=True)
+            self.logger.info('summary written to %s', os.path.join(self.run_dir, 'summary'))
+            return
         table = summarizer.summarize(self.run_dir, time_str)
         print(table, flush=True)
         self.logger.info('summary written to %s', os.path.join(self.run_dir, 'summary'))
         from .summarizers.viz import after_summary
         self.summary_rows, self.report_path = after_summary(self, summarizer, time_str)
+        summary_cache.store(self.run_dir, digest, time_str, self.summary_rows, self.report_path)
 
     def dry_run(self, stages: tuple[str, ...]) -> int:
         for stage in stages:

@@ -107,9 +107,12 @@ def test_plan_table_is_a_plain_text_table(tmp_path):
     assert os.path.isdir(tmp_path)
 
 
-def test_file_digests_persist_across_processes_keyed_by_size_and_mtime(tmp_path, monkeypatch):
-    """``status/file_digests.json`` spares ``-r`` re-reading every prediction file; an edited
-    file (new size or mtime) is hashed again. (Failed before: no such file was kept.)"""
+def test_file_digests_persist_across_processes_keyed_by_size_mtime_and_ctime(tmp_path, monkeypatch):
+    """``status/file_digests.json`` spares ``-r`` re-reading unchanged files; an edited file
+    is hashed again, even one edited in place to the same size with its mtime put back (its
+    ctime changed). (Failed before: no such file was kept; then the same-size edit with the
+    mtime put back was trusted, keyed by size and mtime only.)"""
+    import builtins
     pred = tmp_path / 'pred.json'
     pred.write_text('{"0": "a"}')
     cache = str(tmp_path / 'status' / 'file_digests.json')
@@ -118,11 +121,19 @@ def test_file_digests_persist_across_processes_keyed_by_size_and_mtime(tmp_path,
         first = fp.file_digest(str(pred))
     assert os.path.isfile(cache)
     monkeypatch.setattr(fp, '_file_cache', {})        # a new process
+    opened = []
+    monkeypatch.setattr(fp, 'open', lambda *a, **k: opened.append(a[0]) or builtins.open(*a, **k),
+                        raising=False)
+    with fp.saved_digests(cache):
+        assert fp.file_digest(str(pred)) == first     # unchanged: from the kept digests
+    assert str(pred) not in opened
+    monkeypatch.setattr(fp, '_file_cache', {})
     st = os.stat(pred)
-    pred.write_text('{"0": "b"}')                     # same size, mtime put back:
+    pred.write_text('{"0": "b"}')                     # same size, mtime put back
     os.utime(pred, ns=(st.st_atime_ns, st.st_mtime_ns))
     with fp.saved_digests(cache):
-        assert fp.file_digest(str(pred)) == first     # trusted, as within one process
+        assert fp.file_digest(str(pred)) != first
+    assert str(pred) in opened
     monkeypatch.setattr(fp, '_file_cache', {})
     pred.write_text('{"0": "bb"}')                    # an ordinary edit
     with fp.saved_digests(cache):

@@ -12,7 +12,6 @@ import html
 import json
 import os
 import pprint
-import re
 from typing import Any
 
 from ..runners.records import load_records
@@ -20,7 +19,7 @@ from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import atomic_write_text, read_json, read_json_cached
 from ..utils.serialize import redact
 from .html_assets import CHART_COLORS, PAGE_SCRIPT, PAGE_STYLE
-from .missing import tail, token_counts
+from .missing import OutputListing, tail, token_counts
 
 MAX_SAMPLES = 500      # per model and dataset, in the details section
 MAX_TEXT = 2000        # characters per detail field
@@ -219,13 +218,14 @@ def details_section() -> str:
 def collect_details(run_dir: str, cfg: dict[str, Any]) -> dict[str, Any]:
     """``{'MODEL / DATASET': {'rows': [...], 'total': n}}`` for results with details."""
     out: dict[str, Any] = {}
+    listing = OutputListing()
     for m in cfg.get('models', []):
         for d in cfg.get('datasets', []):
             res = _result(run_dir, m, d)
             details = res.get('details') if res else None
             if not isinstance(details, list) or not details:
                 continue
-            prompts = _prompts(run_dir, model_abbr(m), dataset_abbr(d))
+            prompts = _prompts(run_dir, model_abbr(m), dataset_abbr(d), listing)
             rows = []
             for i, item in enumerate(details[:MAX_SAMPLES]):
                 item = item if isinstance(item, dict) else {'value': item}
@@ -239,15 +239,10 @@ def collect_details(run_dir: str, cfg: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _prompts(run_dir: str, model: str, dataset: str) -> dict[str, str]:
+def _prompts(run_dir: str, model: str, dataset: str, listing: OutputListing) -> dict[str, str]:
     folder = os.path.join(run_dir, 'predictions', model)
-    pattern = re.compile(re.escape(dataset) + r'(_\d+)?\.json$')
     prompts: dict[str, str] = {}
-    if not os.path.isdir(folder):
-        return prompts
-    for name in sorted(os.listdir(folder)):
-        if not pattern.match(name):
-            continue
+    for name in listing.files(folder, dataset, '.json'):
         try:
             data = read_json(os.path.join(folder, name))
         except (OSError, ValueError):

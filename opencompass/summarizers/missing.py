@@ -30,6 +30,7 @@ class MissingExplainer:
 
     def __init__(self, run_dir: str):
         self.run_dir = run_dir
+        self.listing = OutputListing()
         records = load_records(run_dir)
         self.infer_failures = failures_by_pair(records, 'infer')
         self.eval_failures = failures_by_pair(records, 'eval')
@@ -67,18 +68,42 @@ class MissingExplainer:
         """(samples with a prediction, samples in the dataset); total 0 when unknown."""
         folder = os.path.join(self.run_dir, 'predictions', model_abbr(model))
         abbr = dataset_abbr(dataset)
-        pattern = re.compile(re.escape(abbr) + r'(_\d+)?\.json$')
         ids: set[str] = set()
-        for directory in (folder, os.path.join(folder, '.journal')):
-            if not os.path.isdir(directory):
-                continue
-            for name in os.listdir(directory):
-                path = os.path.join(directory, name)
-                if directory == folder and pattern.match(name):
-                    ids.update(_json_keys(path))
-                elif directory != folder and pattern.match(name[:-1]):
-                    ids.update(_journal_ids(path))
+        for name in self.listing.files(folder, abbr, '.json'):
+            ids.update(_json_keys(os.path.join(folder, name)))
+        journals = os.path.join(folder, '.journal')
+        for name in self.listing.files(journals, abbr, '.jsonl'):
+            ids.update(_journal_ids(os.path.join(journals, name)))
         return len(ids), _dataset_size(dataset)
+
+
+class OutputListing:
+    """``DATASET.json`` and its parts ``DATASET_N.json`` in an output folder, each folder
+    listed once (not once per dataset: that was quadratic in the datasets of a model)."""
+
+    _PART = re.compile(r'(.+)_\d+$')
+
+    def __init__(self) -> None:
+        self._folders: dict[tuple[str, str], dict[str, list[str]]] = {}
+
+    def files(self, folder: str, abbr: str, suffix: str) -> list[str]:
+        """Names in ``folder`` of ``abbr`` or its parts, ending with ``suffix``, sorted."""
+        by_abbr = self._folders.get((folder, suffix))
+        if by_abbr is None:
+            by_abbr = self._folders[(folder, suffix)] = {}
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError:
+                names = []
+            for name in names:
+                if not name.endswith(suffix):
+                    continue
+                stem = name[:-len(suffix)]
+                by_abbr.setdefault(stem, []).append(name)
+                part = self._PART.match(stem)
+                if part:
+                    by_abbr.setdefault(part.group(1), []).append(name)
+        return sorted(by_abbr.get(abbr, []))
 
 
 def _json_keys(path: str) -> list[str]:

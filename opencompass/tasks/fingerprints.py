@@ -29,11 +29,12 @@ MODEL_KEYS_IGNORED = frozenset({'abbr', 'batch_size', 'run_cfg', 'max_num_worker
 GENERATION_KEYS = ('max_out_len', 'max_seq_len', 'generation_kwargs', 'stop_words')
 INFERENCER_KEYS_IGNORED = frozenset({'batch_size'})
 
-_file_cache: dict[tuple[str, int, int], str] = {}
+_file_cache: dict[tuple[str, int, int, int], str] = {}
 
 
 def file_digest(path: str) -> str:
-    """sha256 of a file's bytes (cached per size and mtime); a directory hashes its listing."""
+    """sha256 of a file's bytes (cached per size, mtime and ctime: an edit that keeps the size
+    and sets the mtime back still changes the ctime); a directory hashes its listing."""
     try:
         st = os.stat(path)
     except OSError:
@@ -49,7 +50,7 @@ def file_digest(path: str) -> str:
                     continue
                 entries.append((os.path.relpath(full, path), s.st_size, s.st_mtime_ns))
         return fingerprint(sorted(entries))
-    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     if key not in _file_cache:
         h = hashlib.sha256()
         with open(path, 'rb') as f:
@@ -59,15 +60,21 @@ def file_digest(path: str) -> str:
     return _file_cache[key]
 
 
+def cached_digest(path: str, size: int, mtime_ns: int, ctime_ns: int) -> str | None:
+    """The digest :func:`file_digest` knows for these stats, without reading."""
+    return _file_cache.get((os.path.abspath(path), size, mtime_ns, ctime_ns))
+
+
 @contextmanager
 def saved_digests(path: str, save: bool = True) -> Iterator[None]:
     """Keep :func:`file_digest`'s cache in ``path`` (``status/file_digests.json``) across the
-    processes of one run: the eval check of ``-r`` then re-reads only files whose size or
-    mtime changed, instead of every prediction file. Same trust as the in-process cache."""
+    processes of one run: the checks of ``-r`` then re-read only files whose size or mtime
+    changed. Same trust as the in-process cache. The digests of the run's own predictions
+    are not kept here but in its index (:mod:`.output_index`), which ``-r`` reads anyway."""
     from ..utils.fileio import atomic_write_json, read_json
     try:
-        for name, size, mtime, digest in read_json(path):
-            _file_cache.setdefault((name, int(size), int(mtime)), str(digest))
+        for name, size, mtime, ctime, digest in read_json(path):  # (older files: re-hashed)
+            _file_cache.setdefault((name, int(size), int(mtime), int(ctime)), str(digest))
     except (OSError, ValueError, TypeError):
         pass
     before = len(_file_cache)
@@ -76,7 +83,10 @@ def saved_digests(path: str, save: bool = True) -> Iterator[None]:
     finally:
         if save and len(_file_cache) != before:
             try:
-                atomic_write_json(path, [[k[0], k[1], k[2], v] for k, v in _file_cache.items()])
+                own = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(path))),
+                                   'predictions', '')
+                atomic_write_json(path, [[*k, v] for k, v in _file_cache.items()
+                                         if not k[0].startswith(own)])
             except OSError:
                 pass
 
@@ -198,7 +208,56 @@ def eval_components(dataset_cfg: dict[str, Any], prediction_digests: list[str]) 
     """``{component: hash}`` of everything that decides a result file."""
     return {**_once('eval', dataset_cfg, _dataset_eval_components),
             'data_files': data_files_digest(dataset_cfg),
-            'predictions': fingerprint(prediction_digests)}
+            'predictions': digests_fingerprint(prediction_digests)}
+
+
+# -- keys: the same test as comparing fingerprints, without hashing each pair -----------------
+# A prediction's components are its model's (``model``, ``generation``) and its dataset
+# entry's; a result's are its dataset entry's and ``predictions``. The run's index
+# (:mod:`.output_index`) keeps, next to an output's fingerprint, the key ``A:B`` of the
+# components it was made from; equal keys mean equal components (so an equal fingerprint),
+# and the current keys are hashed once per model and once per dataset entry, not per pair.
+MODEL_COMPONENTS = ('model', 'generation')
+
+
+def components_key(kind: str, components: dict[str, str]) -> str:
+    """The key of a sidecar's components (``kind``: predictions or results)."""
+    if kind == 'predictions':
+        model = {k: components[k] for k in MODEL_COMPONENTS if k in components}
+        rest = {k: v for k, v in components.items() if k not in MODEL_COMPONENTS}
+        return f'{combine(model)}:{combine(rest)}'
+    rest = {k: v for k, v in components.items() if k != 'predictions'}
+    return f"{combine(rest)}:{components.get('predictions', '')}"
+
+
+def infer_key(model_cfg: dict[str, Any], dataset_cfg: dict[str, Any], with_part: bool = True) -> str:
+    """:func:`components_key` of :func:`infer_components`, hashed once per model and entry."""
+    model = _once('model_key', model_cfg, lambda m: combine(_once('model', m, _model_components)))
+    kind = 'data_key' if with_part else 'data_key_base'
+    return f'{model}:{_once(kind, dataset_cfg, lambda d: _data_key(d, with_part))}'
+
+
+def _data_key(dataset_cfg: dict[str, Any], with_part: bool) -> str:
+    parts = {**_once('infer', dataset_cfg, _dataset_infer_components),
+             'data_files': data_files_digest(dataset_cfg)}
+    if not with_part:
+        parts.pop('part', None)
+    return combine(parts)
+
+
+def eval_key(dataset_cfg: dict[str, Any], prediction_digests: list[str]) -> str:
+    """:func:`components_key` of :func:`eval_components`."""
+    data = _once('eval_key', dataset_cfg, lambda d: combine(
+        {**_once('eval', d, _dataset_eval_components), 'data_files': data_files_digest(d)}))
+    return f'{data}:{digests_fingerprint(prediction_digests)}'
+
+
+def digests_fingerprint(digests: list[str]) -> str:
+    """``fingerprint(digests)`` (the ``predictions`` component), quick for hex digests."""
+    if all(_PLAIN.match(d) for d in digests):  # the bytes json.dumps would write
+        blob = '[["' + '", "'.join(digests) + '"]]' if digests else '[[]]'
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return fingerprint(digests)
 
 
 def combine(components: dict[str, str]) -> str:

@@ -15,11 +15,23 @@ from typing import Any
 
 from ..utils.abbr import dataset_abbr, model_abbr
 from ..utils.fileio import atomic_write_json, atomic_write_text, read_json_cached
-from .fingerprints import changed, combine, eval_components, file_digest, infer_components
+from . import output_index
+from .fingerprints import (
+    changed,
+    combine,
+    eval_components,
+    eval_key,
+    file_digest,
+    infer_components,
+    infer_key,
+)
 
 
 def output_file(run_dir: str, kind: str, model_cfg: dict[str, Any], dataset_cfg: dict[str, Any]) -> str:
-    return os.path.join(run_dir, kind, model_abbr(model_cfg), f'{dataset_abbr(dataset_cfg)}.json')
+    model, dataset = model_abbr(model_cfg), dataset_abbr(dataset_cfg)
+    if not run_dir or run_dir.endswith(os.sep) or model.startswith(os.sep):  # as os.path.join
+        return os.path.join(run_dir, kind, model, f'{dataset}.json')
+    return f'{run_dir}{os.sep}{kind}{os.sep}{model}{os.sep}{dataset}.json'  # 100,000 per -r
 
 
 def meta_file(path: str) -> str:
@@ -36,12 +48,33 @@ def infer_fingerprint(model_cfg: dict[str, Any], dataset_cfg: dict[str, Any], wi
 
 
 def read_meta(path: str) -> dict[str, Any] | None:
-    """The sidecar of ``path``, or None when either is missing or unreadable."""
+    """The sidecar of ``path``, or None when either is missing or unreadable.
+
+    While the driver plans with a run's index (:mod:`.output_index`), an entry whose output
+    and sidecar are still exactly as indexed answers instead of the sidecar (without its
+    ``components``: :func:`stale_reason` reads the sidecar for those)."""
+    index = output_index.active()
+    if index is not None:
+        entry = index.lookup(path)
+        if entry is not None:
+            return entry.as_meta()
+    return read_sidecar(path, index)
+
+
+def read_sidecar(path: str, index: output_index.OutputIndex | None = None) -> dict[str, Any] | None:
+    """The sidecar itself (and teach ``index`` what it says)."""
     try:
+        if index is not None:  # stats first: a file replaced meanwhile cannot match later
+            out_st, meta_st = os.stat(path), os.stat(meta_file(path))
         meta = read_json_cached(meta_file(path))
     except (OSError, ValueError):
         return None
-    return meta if isinstance(meta, dict) and os.path.exists(path) else None
+    if not isinstance(meta, dict):
+        return None
+    if index is not None:
+        index.learn(path, out_st, meta_st, meta)
+        return meta
+    return meta if os.path.exists(path) else None
 
 
 def is_fresh(path: str, fp: str) -> bool:
@@ -56,8 +89,13 @@ _INPUTS = {'data_files': 'dataset file changed', 'predictions': 'predictions cha
 def stale_reason(path: str, components: dict[str, str]) -> str | None:
     """None when ``path`` is up to date, else why it must be (re)done, for the log."""
     meta = read_meta(path)
-    if meta is not None and meta.get('fingerprint') == combine(components):
+    fp = combine(components)
+    if meta is not None and meta.get('fingerprint') == fp:
         return None
+    if meta is not None and 'components' not in meta:  # the index's answer: ask the sidecar why
+        meta = read_sidecar(path)
+        if meta is not None and meta.get('fingerprint') == fp:
+            return None
     if meta is None:
         if os.path.exists(path) or os.path.exists(journal_file(path)):
             return 'unfinished (interrupted before it was complete)'
@@ -75,6 +113,9 @@ def write_with_meta(path: str, data: Any, meta: dict[str, Any]) -> None:
     bytes through :func:`prediction_digests`, so the sidecar needs no digest of its own)."""
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2))
     atomic_write_json(meta_file(path), meta)
+    # then the run's index (only predictions' digests are needed: results are not inputs)
+    kind = os.path.basename(os.path.dirname(os.path.dirname(path)))
+    output_index.record(path, meta, file_digest(path) if kind == 'predictions' else '-')
 
 
 def invalidate(path: str) -> None:
@@ -103,6 +144,11 @@ def prediction_parts(run_dir: str, model_cfg: dict[str, Any],
     the newest first when two start at the same sample.
     """
     whole = output_file(run_dir, 'predictions', model_cfg, dataset_cfg)
+    index = output_index.active()
+    entry = index.fresh(whole, infer_key(model_cfg, dataset_cfg, with_part=False)) \
+        if index is not None else None
+    if entry is not None:
+        return [(whole, entry.as_meta())]
     base_fp = infer_fingerprint(model_cfg, dataset_cfg, with_part=False)
     meta = read_meta(whole)
     if meta and meta.get('fingerprint') == base_fp:
@@ -128,13 +174,19 @@ def prediction_parts(run_dir: str, model_cfg: dict[str, Any],
 
 def prediction_digests(parts: list[tuple[str, dict[str, Any]]]) -> list[str]:
     """Digests of the prediction files' actual bytes (a hand-edited file is re-scored)."""
-    return [file_digest(path) for path, _ in parts]
+    index = output_index.active()
+    if index is None:
+        return [file_digest(path) for path, _ in parts]
+    return [index.digest(path) or file_digest(path) for path, _ in parts]
 
 
 def infer_stale_reason(run_dir: str, model_cfg: dict[str, Any], dataset_cfg: dict[str, Any]) -> str | None:
     """Why the predictions of a (model, dataset) pair must be (re)done, or None."""
-    return stale_reason(output_file(run_dir, 'predictions', model_cfg, dataset_cfg),
-                        infer_components(model_cfg, dataset_cfg))
+    path = output_file(run_dir, 'predictions', model_cfg, dataset_cfg)
+    index = output_index.active()
+    if index is not None and index.fresh(path, infer_key(model_cfg, dataset_cfg)):
+        return None  # indexed, unchanged, made from the same components
+    return stale_reason(path, infer_components(model_cfg, dataset_cfg))
 
 
 def eval_stale_reason(run_dir: str, model_cfg: dict[str, Any], dataset_cfg: dict[str, Any]) -> str | None:
@@ -142,5 +194,9 @@ def eval_stale_reason(run_dir: str, model_cfg: dict[str, Any], dataset_cfg: dict
     parts = prediction_parts(run_dir, model_cfg, dataset_cfg)
     if not parts:
         return 'missing predictions'
-    return stale_reason(output_file(run_dir, 'results', model_cfg, dataset_cfg),
-                        eval_components(dataset_cfg, prediction_digests(parts)))
+    digests = prediction_digests(parts)
+    path = output_file(run_dir, 'results', model_cfg, dataset_cfg)
+    index = output_index.active()
+    if index is not None and index.fresh(path, eval_key(dataset_cfg, digests)):
+        return None
+    return stale_reason(path, eval_components(dataset_cfg, digests))

@@ -36,15 +36,16 @@ def read_json(path: str) -> Any:
         return json.load(f)
 
 
-_json_cache: dict[str, tuple[tuple[int, int, int], Any]] = {}
+_json_cache: dict[str, tuple[tuple[int, int, int, int], Any]] = {}
 
 
 def read_json_cached(path: str) -> Any:
-    """:func:`read_json`, remembered while the file is unchanged (same inode, size and
-    mtime; atomic writes replace the inode): for the sidecars and results one run reads
-    several times (``-r`` planning, summary, report). The value is shared: read-only."""
+    """:func:`read_json`, remembered while the file is unchanged (same inode, size, mtime and
+    ctime; atomic writes replace the inode, in-place edits change the ctime): for the
+    sidecars and results one run reads several times (``-r`` planning, summary, report).
+    The value is shared: read-only."""
     st = os.stat(path)
-    key = (st.st_ino, st.st_size, st.st_mtime_ns)
+    key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     hit = _json_cache.get(path)
     if hit is not None and hit[0] == key:
         return hit[1]
