@@ -118,6 +118,29 @@ def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def kill_after_journal(cfg: str, work: str, journal_glob: str, lines: int,
+                       timeout: float = 120) -> list[str]:
+    """``run.py CFG -w WORK --debug``, killed with SIGKILL (its whole process group) once
+    the journal matched by ``journal_glob`` (below the run directory) has ``lines`` lines;
+    returns those lines. Fails if that never happens within ``timeout`` seconds."""
+    import signal
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, 'run.py'), cfg, '-w', work,
+                             '--debug'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + timeout
+        got: list[str] = []
+        while time.time() < deadline and len(got) < lines:
+            found = glob.glob(os.path.join(work, '*', journal_glob))
+            got = open(found[0]).read().splitlines() if found else []
+            time.sleep(0.1)
+        assert len(got) == lines, got
+        return got
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def wait_for_run_dir(work: str, timeout: float = 60) -> str:
     """The run directory a started ``run.py -w WORK`` creates, once it exists."""
     deadline = time.time() + timeout

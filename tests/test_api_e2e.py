@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import glob
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 from api_servers import FakeOpenAI, ServedModel
-from helpers import ROOT, dataset_entries, only_run, read_json, run_cli, summary_csv, write_config
+from helpers import (
+    dataset_entries,
+    kill_after_journal,
+    only_run,
+    read_json,
+    run_cli,
+    summary_csv,
+    write_config,
+)
 
 
 def api_entry(abbr: str, base_url: str, path: str = 'fake', **extra) -> str:
@@ -103,21 +107,7 @@ def test_killed_run_never_pays_twice(data_dir, tmp_path):
         ds = split_datasets(dataset_entries(data_dir))[0]
         cfg = write_config(str(tmp_path / 'cfg.py'), [api_entry('api', fake.base_url)], ds)
         work = str(tmp_path / 'out')
-        proc = subprocess.Popen([sys.executable, os.path.join(ROOT, 'run.py'), cfg, '-w', work,
-                                 '--debug'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            deadline = time.time() + 120
-            journal = []
-            while time.time() < deadline and len(journal) < 6:  # header + 5 samples
-                journal = glob.glob(os.path.join(work, '*', 'predictions', 'api', '.journal',
-                                                 '*.jsonl'))
-                journal = open(journal[0]).read().splitlines() if journal else []
-                time.sleep(0.1)
-            assert len(journal) == 6, journal
-        finally:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        kill_after_journal(cfg, work, 'predictions/api/.journal/*.jsonl', 6)  # header + 5
         answered_first = dict(fake.answered)
         assert sum(answered_first.values()) == 5
         fake.hang_after = None

@@ -14,14 +14,11 @@ import glob
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
 from api_servers import SUM, FakeOpenAI
-from helpers import ROOT, free_port, only_run, read_json, run_cli
+from helpers import ROOT, free_port, kill_after_journal, only_run, read_json, run_cli
 
 from opencompass.datasets.generic import generic_llmjudge_postprocess, parse_verdict
 
@@ -264,20 +261,7 @@ def test_killed_eval_never_pays_the_judge_twice(data_dir, tmp_path):
         cfg = write_cfg(str(tmp_path / 'cfg.py'), data_dir, cand.base_url,
                         judge_cfg(judge.base_url, max_workers=4), extra='datasets = datasets[:1]')
         work = str(tmp_path / 'out')
-        proc = subprocess.Popen([sys.executable, os.path.join(ROOT, 'run.py'), cfg, '-w', work,
-                                 '--debug'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            deadline = time.time() + 120
-            lines: list[str] = []
-            while time.time() < deadline and len(lines) < 4:  # header + 3 judge answers
-                found = glob.glob(os.path.join(work, '*', 'results', 'api', '.journal', '*.jsonl'))
-                lines = open(found[0]).read().splitlines() if found else []
-                time.sleep(0.1)
-            assert len(lines) == 4, lines
-        finally:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        kill_after_journal(cfg, work, 'results/api/.journal/*.jsonl', 4)  # header + 3 answers
         assert sum(judge.answered.values()) == 3
         judge.hang_after = None
         judge.release()
