@@ -149,7 +149,7 @@ def test_model_has_template_parser_and_tokenizer_only():
 def test_math_evaluator_and_postprocess():
     from opencompass.datasets import MATHEvaluator, math_postprocess_v2
     assert math_postprocess_v2(r'So $x = \boxed{\frac{3}{4}}$.') == r'\frac{3}{4}'
-    assert math_postprocess_v2('The final answer is $1,234$.') == '1,234'
+    assert math_postprocess_v2('The final answer is $1,234$.') == '1234'  # as OpenCompass: no commas
     assert math_postprocess_v2('first 5, then 18') == '18'
     ev = MATHEvaluator(version='v2')
     result = ev.score([r'\dfrac34', '0.75', '75\\%', '1,234', 'x=3', '2', ''],

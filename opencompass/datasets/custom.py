@@ -8,21 +8,27 @@ from typing import Any
 
 from ..errors import DatasetError
 from ..registry import LOAD_DATASET
-from ..utils.datasets import get_data_path
+from ..utils.datasets import get_data_path, is_dataset_id
 from .base import BaseDataset, Rows
 from .local_files import iter_jsonl, max_row_bytes
 
 
 @LOAD_DATASET.register_module()
 class CustomDataset(BaseDataset):
-    """Reads the file at ``path``; every line (or CSV row) is one sample."""
+    """Reads the file at ``path``; every line (or CSV row) is one sample.
+
+    ``path`` may also be an OpenCompass dataset id with ``file_name`` naming a file in its
+    folder (``path='opencompass/math', file_name='test_prm800k_500.jsonl'``).
+    """
 
     @staticmethod
-    def load(path: str, encoding: str = 'utf-8', **_: Any) -> Rows:
-        return read_rows(get_data_path(path, local_mode=True), encoding)
+    def load(path: str, encoding: str = 'utf-8', file_name: str | None = None, **_: Any) -> Rows:
+        return read_rows(CustomDataset.required_files(path, file_name)[0], encoding)
 
     @staticmethod
-    def required_files(path: str = '', **_: Any) -> list[str]:
+    def required_files(path: str = '', file_name: str | None = None, **_: Any) -> list[str]:
+        if file_name and is_dataset_id(path):
+            return [os.path.join(get_data_path(path), file_name)]
         return [get_data_path(path, local_mode=True)]  # relative: under $COMPASS_DATA_CACHE if there
 
     @classmethod
