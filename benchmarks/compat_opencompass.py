@@ -8,7 +8,7 @@ tiny invented data written in OpenCompass's layout under ``COMPASS_DATA_CACHE`` 
 
 - ``examples/eval_*.py``: all of them, and those whose ``opencompass.*`` names (followed
   through every ``read_base()`` import) all exist in this package ("supported");
-- dataset configs of gsm8k, mmlu, ARC_c, ARC_e, hellaswag, bbh, humaneval, ``path=`` as
+- dataset configs of gsm8k, mmlu, ARC_c, ARC_e, hellaswag, bbh, humaneval, math, ``path=`` as
   shipped, each with a local API model config (``--models``): all, and the supported ones;
 - model configs whose ``type`` is a model class we support, each with a tiny dataset;
 - summarizer configs using ``DefaultSummarizer``: loaded, then a summary is built from
@@ -33,7 +33,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-BENCHMARKS = ('gsm8k', 'mmlu', 'ARC_c', 'ARC_e', 'hellaswag', 'bbh', 'humaneval')
+BENCHMARKS = ('gsm8k', 'mmlu', 'ARC_c', 'ARC_e', 'hellaswag', 'bbh', 'humaneval', 'math')
 MODEL_TYPES = ('HuggingFacewithChatTemplate', 'HuggingFaceBaseModel', 'HuggingFaceCausalLM',
                'HuggingFace', 'OpenAISDK', 'OpenAI')
 
@@ -91,6 +91,15 @@ def write_tiny_data(cache: str) -> None:
                  'test': f'def check(candidate):\n    assert candidate({i}) == {i}\n'}
                 for i in range(3)]
     _jsonl(os.path.join(data, 'humaneval', 'human-eval-v2-20210705.jsonl'), problems)
+    competition = {str(i): {'problem': f'What is ${i}+{i}$?', 'level': 'Level 1', 'type': 'Algebra',
+                            'solution': f'${i}+{i}={2 * i}$, so the answer is $\\boxed{{{2 * i}}}$.'}
+                   for i in range(3)}
+    os.makedirs(os.path.join(data, 'math'), exist_ok=True)
+    for name in ('math.json', 'test_prm800k_500.json'):
+        with open(os.path.join(data, 'math', name), 'w') as f:
+            json.dump(competition, f)
+    _jsonl(os.path.join(data, 'math', 'test_prm800k_500.jsonl'),
+           [{**row, 'answer': str(2 * int(key))} for key, row in competition.items()])
 
 
 def write_helper_configs(config_dir: str, data_file: str) -> None:
