@@ -235,8 +235,10 @@ class MATHDataset(BaseDataset):
     content of its last ``\\boxed{}`` (rows with an ``answer`` field use that).
     """
 
-    DATA_HINT = ("unzip OpenCompass's data archive (it has data/math/math.json) under "
-                 '$COMPASS_DATA_CACHE, or set path= and file_name= in the dataset config')
+    DATA_HINT = ("unzip OpenCompass's data archive (it has data/math/math.json) or its math.zip "
+                 '(http://opencompass.oss-cn-shanghai.aliyuncs.com/datasets/data/math.zip, which also '
+                 'has test_prm800k_500.json) under $COMPASS_DATA_CACHE, or set path= and file_name= '
+                 'in the dataset config')
 
     @staticmethod
     def required_files(path: str = 'opencompass/math', file_name: str = 'math.json',
