@@ -10,7 +10,8 @@ tiny invented data written in OpenCompass's layout under ``COMPASS_DATA_CACHE`` 
   through every ``read_base()`` import) all exist in this package ("supported");
 - dataset configs of gsm8k, mmlu, ARC_c, ARC_e, hellaswag, bbh, humaneval, ``path=`` as
   shipped, each with a local API model config (``--models``): all, and the supported ones;
-- model configs whose ``type`` is a model class we support, each with a tiny dataset;
+- model configs whose ``type`` is a model class we support, each with a tiny dataset; the
+  lmdeploy ones (``TurboMindModel*``) in a row of their own;
 - summarizer configs using ``DefaultSummarizer``: loaded, then a summary is built from
   invented results for every dataset abbr they name.
 
@@ -91,6 +92,8 @@ def write_tiny_data(cache: str) -> None:
                  'test': f'def check(candidate):\n    assert candidate({i}) == {i}\n'}
                 for i in range(3)]
     _jsonl(os.path.join(data, 'humaneval', 'human-eval-v2-20210705.jsonl'), problems)
+    _jsonl(os.path.join(data, 'math', 'test_prm800k_500.jsonl'),  # math_500_gen (CustomDataset)
+           [{'problem': f'What is {i} + {i}?', 'solution': f'\\boxed{{{2 * i}}}'} for i in range(3)])
 
 
 def write_helper_configs(config_dir: str, data_file: str) -> None:
@@ -242,7 +245,9 @@ def main() -> int:
         for name in sorted(os.listdir(os.path.join(repo, 'examples'))):
             if re.fullmatch(r'eval_.*\.py', name):
                 path = os.path.join(repo, 'examples', name)
-                if not missing_names(path, configs):
+                with open(path, encoding='utf-8') as f:  # run.py's chatml_datasets: not here
+                    chatml = re.search(r'^chatml_datasets\s*=', f.read(), re.M)
+                if not missing_names(path, configs) and not chatml:
                     supported.add(path)
                 jobs['examples'].append((path, [run_py, path, '--dry-run', '-w', out]))
     if 'datasets' in only:
@@ -264,12 +269,14 @@ def main() -> int:
                     continue
                 with open(path, encoding='utf-8') as f:
                     types = set(re.findall(r'type\s*=\s*([A-Za-z_]+)', f.read()))
+                argv = [run_py, '--models', path, '--datasets', 'compat_tiny', '--config-dir',
+                        helper, '--dry-run', '-w', out]
                 if types & set(MODEL_TYPES) and not types & {'TurboMindModel', 'VLLM',
                                                              'TurboMindModelwithChatTemplate',
                                                              'VLLMwithChatTemplate'}:
-                    jobs['models'].append((path, [run_py, '--models', path, '--datasets',
-                                                  'compat_tiny', '--config-dir', helper,
-                                                  '--dry-run', '-w', out]))
+                    jobs['models'].append((path, argv))
+                elif types & {'TurboMindModel', 'TurboMindModelwithChatTemplate'}:
+                    jobs['lmdeploy'].append((path, argv))
     if 'summarizers' in only:
         folder = os.path.join(configs, 'summarizers')
         for name in sorted(os.listdir(folder)):
@@ -300,6 +307,7 @@ def report(results: dict[str, list[tuple[str, bool, str]]], supported: set[str],
 
     labels = {'datasets': 'dataset configs of the supported benchmarks, `path=` as shipped',
               'models': 'model configs of supported model types (hf_*, qwen, llama, openai ...)',
+              'lmdeploy': 'lmdeploy model configs (`TurboMindModel*`, run on vLLM or transformers)',
               'summarizers': 'summarizer configs (DefaultSummarizer): load and build the summary'}
     print('| real OpenCompass files | load and plan here |\n|---|---|')
     if 'examples' in results:
