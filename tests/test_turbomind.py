@@ -75,7 +75,7 @@ def test_lmdeploy_config_maps_to_a_backend_config():
 
 def test_building_the_class_builds_the_backend_model(tiny_model):
     from opencompass.models import HuggingFacewithChatTemplate, TurboMindModelwithChatTemplate
-    model = TurboMindModelwithChatTemplate(path=tiny_model, abbr='t', max_out_len=4,
+    model = TurboMindModelwithChatTemplate(tiny_model, abbr='t', max_out_len=4,
                                            engine_config=dict(session_len=128, tp=1),
                                            gen_config=dict(top_k=1), run_cfg=dict(num_gpus=0))
     assert isinstance(model, HuggingFacewithChatTemplate) and model.max_seq_len == 128

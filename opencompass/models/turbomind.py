@@ -130,10 +130,10 @@ class _TurboMindBase(BaseModel):
 
     _kind = BASE
 
-    def __new__(cls, **kwargs: Any) -> Any:
+    def __new__(cls, path: str, **kwargs: Any) -> Any:
         from ..registry import build
-        cfg, _ = to_backend({'type': cls._kind, **kwargs}, vllm_installed())
-        return build(cfg, MODELS, where=f"models[{kwargs.get('abbr') or kwargs.get('path')}]")
+        cfg, _ = to_backend({'type': cls._kind, 'path': path, **kwargs}, vllm_installed())
+        return build(cfg, MODELS, where=f"models[{kwargs.get('abbr') or path}]")
 
     def generate(self, inputs: list[Any], max_out_len: int,
                  stop_words: list[str] | None = None) -> list[Any]:
