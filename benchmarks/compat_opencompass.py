@@ -10,7 +10,8 @@ tiny invented data written in OpenCompass's layout under ``COMPASS_DATA_CACHE`` 
   through every ``read_base()`` import) all exist in this package ("supported");
 - dataset configs of gsm8k, mmlu, ARC_c, ARC_e, hellaswag, bbh, humaneval, math, ``path=`` as
   shipped, each with a local API model config (``--models``): all, and the supported ones;
-- model configs whose ``type`` is a model class we support, each with a tiny dataset;
+- model configs whose ``type`` is a model class we support, each with a tiny dataset; the
+  lmdeploy ones (``TurboMindModel*``) in a row of their own;
 - summarizer configs using ``DefaultSummarizer``: loaded, then a summary is built from
   invented results for every dataset abbr they name.
 
@@ -251,7 +252,9 @@ def main() -> int:
         for name in sorted(os.listdir(os.path.join(repo, 'examples'))):
             if re.fullmatch(r'eval_.*\.py', name):
                 path = os.path.join(repo, 'examples', name)
-                if not missing_names(path, configs):
+                with open(path, encoding='utf-8') as f:  # run.py's chatml_datasets: not here
+                    chatml = re.search(r'^chatml_datasets\s*=', f.read(), re.M)
+                if not missing_names(path, configs) and not chatml:
                     supported.add(path)
                 jobs['examples'].append((path, [run_py, path, '--dry-run', '-w', out]))
     if 'datasets' in only:
@@ -273,12 +276,14 @@ def main() -> int:
                     continue
                 with open(path, encoding='utf-8') as f:
                     types = set(re.findall(r'type\s*=\s*([A-Za-z_]+)', f.read()))
+                argv = [run_py, '--models', path, '--datasets', 'compat_tiny', '--config-dir',
+                        helper, '--dry-run', '-w', out]
                 if types & set(MODEL_TYPES) and not types & {'TurboMindModel', 'VLLM',
                                                              'TurboMindModelwithChatTemplate',
                                                              'VLLMwithChatTemplate'}:
-                    jobs['models'].append((path, [run_py, '--models', path, '--datasets',
-                                                  'compat_tiny', '--config-dir', helper,
-                                                  '--dry-run', '-w', out]))
+                    jobs['models'].append((path, argv))
+                elif types & {'TurboMindModel', 'TurboMindModelwithChatTemplate'}:
+                    jobs['lmdeploy'].append((path, argv))
     if 'summarizers' in only:
         folder = os.path.join(configs, 'summarizers')
         for name in sorted(os.listdir(folder)):
@@ -309,6 +314,7 @@ def report(results: dict[str, list[tuple[str, bool, str]]], supported: set[str],
 
     labels = {'datasets': 'dataset configs of the supported benchmarks, `path=` as shipped',
               'models': 'model configs of supported model types (hf_*, qwen, llama, openai ...)',
+              'lmdeploy': 'lmdeploy model configs (`TurboMindModel*`, run on vLLM or transformers)',
               'summarizers': 'summarizer configs (DefaultSummarizer): load and build the summary'}
     print('| real OpenCompass files | load and plan here |\n|---|---|')
     if 'examples' in results:

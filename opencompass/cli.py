@@ -38,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--max-num-workers', type=int, default=None,
                    help='tasks to run at once (overrides the config)')
     p.add_argument('--force', action='store_true', help='redo every task, even fresh ones')
-    p.add_argument('-a', '--accelerator', default=None, choices=['vllm'],
-                   help='run the transformers models of the config on vLLM (see docs/vllm.md)')
+    p.add_argument('-a', '--accelerator', default=None, choices=['vllm', 'lmdeploy'],
+                   help='run the transformers models of the config on vLLM (see docs/vllm.md); '
+                        'lmdeploy: abbr -lmdeploy, run on vLLM if installed (docs/models.md)')
     from .config_cli import add_arguments
     add_arguments(p)  # OpenCompass's --models/--datasets/--hf-path/--slurm/... flags
     return p

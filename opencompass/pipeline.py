@@ -56,6 +56,9 @@ class Pipeline:
         from .utils.redaction import register_config, register_environment
         register_config(cfg)  # from here on, every secret is scrubbed from what the run writes
         register_environment()
+        if isinstance(cfg.get('models'), list):  # lmdeploy configs run on vLLM or transformers
+            from .models.turbomind import resolve_turbomind
+            cfg['models'] = resolve_turbomind(cfg['models'])
         if getattr(args, 'accelerator', None) and isinstance(cfg.get('models'), list):
             from .models.accelerator import change_accelerator
             cfg['models'] = change_accelerator(cfg['models'], args.accelerator)

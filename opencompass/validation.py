@@ -64,7 +64,11 @@ def validate(cfg: dict[str, Any], plan_only: bool = False) -> None:
     if not isinstance(models, list) or not models:
         check.add('models: the config must define a non-empty list `models`')
         models = []
-    if not isinstance(datasets, list) or not datasets:
+    if (not isinstance(datasets, list) or not datasets) and cfg.get('chatml_datasets'):
+        check.add("chatml_datasets: OpenCompass's ChatML dataset lists are not supported by "
+                  'opencompass-lite; define `datasets`')
+        datasets = []
+    elif not isinstance(datasets, list) or not datasets:
         check.add('datasets: the config must define a non-empty list `datasets`')
         datasets = []
     for i, m in enumerate(models):

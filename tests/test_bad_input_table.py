@@ -25,6 +25,8 @@ CASES = [
     ('unknown-model-type', _sub('type=HuggingFaceCausalLM', "type='HuggingFaceCausalLm'"), None,
      2, "models[tiny].type: unknown model type 'HuggingFaceCausalLm'; did you mean "
         "'HuggingFaceCausalLM'?"),
+    ('chatml-datasets-only', _sub('\ndatasets = [', '\nchatml_datasets = ['), None, 2,
+     "chatml_datasets: OpenCompass's ChatML dataset lists are not supported by opencompass-lite"),
     ('max-out-len-str', _sub("'max_out_len': 6", "'max_out_len': '6'"), None, 2,
      "models[tiny].max_out_len: expected a positive integer, got '6' (str)"),
     ('batch-size-zero', _sub("'batch_size': 4", "'batch_size': 0"), None, 2,

@@ -170,8 +170,8 @@ def test_acc_with_details_keeps_prompts():
 def test_unsupported_opencompass_name_is_one_line_without_guess():
     from opencompass.registry import ICL_EVALUATORS, MODELS, PARTITIONERS
     with pytest.raises(ConfigError) as e:
-        MODELS.get('TurboMindModelwithChatTemplate', where='models[0].type')
-    assert str(e.value) == ('models[0].type: TurboMindModelwithChatTemplate is an OpenCompass '
+        MODELS.get('TurboMindAPIModel', where='models[0].type')
+    assert str(e.value) == ('models[0].type: TurboMindAPIModel is an OpenCompass '
                             'component not supported by opencompass-lite')
     with pytest.raises(ConfigError, match="did you mean 'SizePartitioner'"):
         PARTITIONERS.get('SizePartitoner')

@@ -133,3 +133,18 @@ def test_custom_dataset_relative_path_under_the_cache(cache, tmp_path, monkeypat
     assert len(ds.test) == 6
     assert CustomDataset.required_files(path='data/gsm8k/test.jsonl') == [
         os.path.join(cache, 'data/gsm8k/test.jsonl')]
+
+
+def test_custom_dataset_file_name_in_a_folder_or_an_id(cache, tmp_path, monkeypatch):
+    """OpenCompass's ``CustomDataset(path=FOLDER_OR_ID, file_name=F)`` (math_500_gen.py writes
+    ``path='opencompass/math', file_name=...``). Shown failing first: file_name was ignored and
+    the folder itself was read ("... is a directory")."""
+    from opencompass.datasets import CustomDataset
+    monkeypatch.chdir(tmp_path)
+    reader = dict(input_columns=['question'], output_column='answer')
+    by_id = CustomDataset(path='opencompass/gsm8k', file_name='test.jsonl', reader_cfg=reader)
+    by_dir = CustomDataset(path=os.path.join(cache, 'data', 'gsm8k'), file_name='test.jsonl',
+                           reader_cfg=reader)
+    assert len(by_id.test) == len(by_dir.test) == 6
+    assert CustomDataset.required_files(path='opencompass/gsm8k', file_name='test.jsonl') == [
+        os.path.join(cache, 'data', 'gsm8k', 'test.jsonl')]

@@ -187,3 +187,33 @@ def children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat.split('/')[2]))
     return found
+
+
+def test_turbomind_config_runs_on_vllm_like_vllm_with_chat_template(model64, tmp_path):
+    """An lmdeploy config (``TurboMindModelwithChatTemplate``) runs on vLLM where vllm is
+    installed, with the predictions of the same model as ``VLLMwithChatTemplate``. Shown failing
+    first: "TurboMindModelwithChatTemplate is an OpenCompass component not supported"."""
+    from helpers import write_datasets
+    data = tmp_path / 'data'
+    data.mkdir()
+    write_datasets(str(data))
+    common = dict(path=model64, max_out_len=12, batch_size=4, max_seq_len=256,
+                  run_cfg=dict(num_gpus=0))
+    vllm = dict(abbr='chat-vllm', model_kwargs=dict(dtype='float32'), **common)
+    turbomind = dict(abbr='chat-turbomind', engine_config=dict(session_len=256, max_batch_size=4,
+                                                               tp=1, dtype='float32'),
+                     gen_config=dict(top_k=1, temperature=1e-6, top_p=0.9), **common)
+    cfg = write_config(str(tmp_path / 'cfg.py'), [f"dict(type='VLLMwithChatTemplate', **{vllm!r})",
+                                                  f"dict(type='TurboMindModelwithChatTemplate', "
+                                                  f"**{turbomind!r})"],
+                       dataset_entries(str(data), '[:6]'), infer=PARTS)
+    proc = run(VLLM_PYTHON, cfg, '-w', str(tmp_path / 'out'), '-m', 'infer')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    notice = [ln for ln in proc.stderr.splitlines() if 'lmdeploy is not used here' in ln]
+    assert len(notice) == 1 and 'running on vLLM' in notice[0], proc.stderr
+    run_dir = only_run(str(tmp_path / 'out'))
+    for ds in ('arith', 'mc'):
+        want = {k: r['prediction'] for k, r in predictions(run_dir, 'chat-vllm', ds).items()}
+        got = {k: r['prediction'] for k, r in predictions(run_dir, 'chat-turbomind', ds).items()}
+        assert got == want and len(got) == 6
+    assert engine_loads(run_dir) == 2

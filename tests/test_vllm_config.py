@@ -78,3 +78,19 @@ def test_accelerator_flag_is_in_the_cli():
     args = build_parser().parse_args(['cfg.py', '-a', 'vllm'])
     assert args.accelerator == 'vllm'
     assert build_parser().parse_args(['cfg.py', '--accelerator', 'vllm']).accelerator == 'vllm'
+
+
+def test_accelerator_lmdeploy_renames_and_runs_on_an_installed_backend():
+    """OpenCompass's ``-a lmdeploy``: the abbr it gives (``-hf`` -> ``-lmdeploy``), on vLLM when
+    installed, else transformers. Shown failing first: "unknown accelerator" for lmdeploy."""
+    from opencompass.cli import build_parser
+    assert build_parser().parse_args(['cfg.py', '-a', 'lmdeploy']).accelerator == 'lmdeploy'
+    models = [dict(type='HuggingFacewithChatTemplate', abbr='qwen-7b-hf', path='/m', max_out_len=8,
+                   model_kwargs=dict(device_map='auto')),
+              dict(type='OpenAISDK', abbr='api', path='gpt-4o')]
+    out = change_accelerator(models, 'lmdeploy')
+    assert out[0]['abbr'] == 'qwen-7b-lmdeploy' and out[1] is models[1]
+    if importlib.util.find_spec('vllm') is None:
+        assert out[0] == dict(models[0], abbr='qwen-7b-lmdeploy')
+    else:
+        assert out[0]['type'].endswith('.VLLMwithChatTemplate')

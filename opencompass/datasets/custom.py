@@ -8,28 +8,24 @@ from typing import Any
 
 from ..errors import DatasetError
 from ..registry import LOAD_DATASET
-from ..utils.datasets import get_data_path, is_dataset_id
+from ..utils.datasets import get_data_path
+from ..utils.datasets_info import DATASET_IDS
 from .base import BaseDataset, Rows
 from .local_files import iter_jsonl, max_row_bytes
 
 
 @LOAD_DATASET.register_module()
 class CustomDataset(BaseDataset):
-    """Reads the file at ``path``; every line (or CSV row) is one sample.
-
-    ``path`` may also be an OpenCompass dataset id with ``file_name`` naming a file in its
-    folder (``path='opencompass/math', file_name='test_prm800k_500.jsonl'``).
-    """
+    """Reads the file at ``path`` (or ``file_name`` in the folder ``path``, which may be an
+    OpenCompass dataset id such as ``opencompass/math``); every line (or CSV row) is one sample."""
 
     @staticmethod
     def load(path: str, encoding: str = 'utf-8', file_name: str | None = None, **_: Any) -> Rows:
-        return read_rows(CustomDataset.required_files(path, file_name)[0], encoding)
+        return read_rows(_file(path, file_name), encoding)
 
     @staticmethod
     def required_files(path: str = '', file_name: str | None = None, **_: Any) -> list[str]:
-        if file_name and is_dataset_id(path):
-            return [os.path.join(get_data_path(path), file_name)]
-        return [get_data_path(path, local_mode=True)]  # relative: under $COMPASS_DATA_CACHE if there
+        return [_file(path, file_name)]  # relative: under $COMPASS_DATA_CACHE if there
 
     @classmethod
     def estimate_size(cls, reader_cfg: dict[str, Any] | None = None, path: str = '', **kwargs: Any) -> int:
@@ -41,6 +37,14 @@ class CustomDataset(BaseDataset):
                 n = sum(1 for line in f if line.strip())
             return len(range(n)[_slice(rng)]) if rng else n
         return super().estimate_size(reader_cfg=reader_cfg, path=path, **kwargs)
+
+
+def _file(path: str, file_name: str | None) -> str:
+    """The data file: ``path``, or ``file_name`` in the folder ``path`` (an id in that case is
+    looked up as OpenCompass's ``CustomDataset`` does)."""
+    if not file_name:
+        return get_data_path(path, local_mode=True)
+    return os.path.join(get_data_path(path, local_mode=path not in DATASET_IDS), file_name)
 
 
 def _slice(rng: str) -> slice:

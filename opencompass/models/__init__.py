@@ -13,4 +13,6 @@ __getattr__, __all__ = lazy_exports(__name__, {
     'OpenAI': '.openai_api',
     'VLLM': '.vllm',  # imports vllm only when a model is built
     'VLLMwithChatTemplate': '.vllm',
+    'TurboMindModel': '.turbomind',  # runs on vLLM or transformers (docs/models.md)
+    'TurboMindModelwithChatTemplate': '.turbomind',
 })

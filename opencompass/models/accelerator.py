@@ -1,4 +1,5 @@
-"""``-a vllm``: turn the ``transformers`` model configs of a run into vLLM ones, as OpenCompass does.
+"""``-a vllm``: turn the ``transformers`` model configs of a run into vLLM ones, as OpenCompass does
+(``-a lmdeploy``: see ``to_lmdeploy``).
 
 Pure dict work (no vllm import): ``HuggingFaceCausalLM``/``HuggingFace``/``HuggingFaceBaseModel``
 become ``VLLM`` and ``HuggingFacewithChatTemplate`` becomes ``VLLMwithChatTemplate``; other models
@@ -15,7 +16,7 @@ from ..utils.serialize import short_type
 
 BASE_TYPES = ('HuggingFaceCausalLM', 'HuggingFace', 'HuggingFaceBaseModel')
 CHAT_TYPES = ('HuggingFacewithChatTemplate',)
-ACCELERATORS = ('vllm',)
+ACCELERATORS = ('vllm', 'lmdeploy')
 # keys that mean the same to both backends
 KEPT = ('path', 'tokenizer_path', 'tokenizer_kwargs', 'revision', 'max_seq_len', 'max_out_len',
         'batch_size', 'meta_template', 'stop_words', 'run_cfg', 'generation_kwargs', 'end_str',
@@ -30,7 +31,25 @@ def change_accelerator(models: list[dict[str, Any]], accelerator: str) -> list[d
     if accelerator not in ACCELERATORS:
         raise ConfigError(f"-a {accelerator}: unknown accelerator (this tool supports: "
                           f"{', '.join(ACCELERATORS)})")
+    if accelerator == 'lmdeploy':
+        return [to_lmdeploy(m) for m in models]
     return [to_vllm(m) for m in models]
+
+
+def to_lmdeploy(model: dict[str, Any]) -> dict[str, Any]:
+    """``-a lmdeploy``: lmdeploy is not a backend here (docs/models.md), so a transformers model
+    keeps its config under OpenCompass's ``-lmdeploy`` abbr and runs on vLLM when installed."""
+    if short_type(model.get('type', '')) not in BASE_TYPES + CHAT_TYPES:
+        return model
+    from .turbomind import vllm_installed
+    abbr = str(model.get('abbr') or model.get('path', 'model'))
+    new_abbr = abbr.replace('hf', 'lmdeploy') if '-hf' in abbr else abbr + '-lmdeploy'
+    use_vllm = vllm_installed() and not model.get('gguf_file')
+    out = dict(to_vllm(model) if use_vllm else model, abbr=new_abbr)
+    get_logger().info('-a lmdeploy: models[%s]: lmdeploy is not used here; running on %s (abbr %s)',
+                      abbr, 'vLLM' if use_vllm else 'transformers (install .[vllm] for vLLM)',
+                      new_abbr)
+    return out
 
 
 def vllm_abbr(abbr: str) -> str:

@@ -22,5 +22,5 @@ DATASET_IDS: dict[str, str] = {
     'opencompass/hellaswag_ice': 'data/hellaswag/',
     'opencompass/bbh': 'data/BBH/data',
     'opencompass/humaneval': 'data/humaneval/human-eval-v2-20210705.jsonl',
-    'opencompass/math': 'data/math/',
+    'opencompass/math': 'data/math/',  # CustomDataset(file_name=...) of math_500_gen, MATHDataset
 }
