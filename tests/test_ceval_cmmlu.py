@@ -192,3 +192,34 @@ def test_dry_run_by_name_and_a_missing_subject_is_one_line(tmp_path):
     assert proc.returncode == 2 and 'Traceback' not in proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if 'law_val.csv' in ln]
     assert len(lines) == 1 and 'ceval-exam.zip' in lines[0], proc.stderr
+
+
+def test_circular_summarizer_rows_per_metric_and_groups_of_one_metric(tmp_path):
+    """OpenCompass's contamination summary (``CircularSummarizer``, groups with ``metric=`` and
+    ``weights``) on invented results. Seen failing first: 'opencompass.summarizers.
+    CircularSummarizer' was not supported, so ``examples/eval_contamination.py`` (C-Eval clean)
+    stopped; with the group-with-metric lines removed from DefaultSummarizer the group rows
+    were ``-``."""
+    from opencompass.config import fill_defaults
+    from opencompass.registry import SUMMARIZERS, build
+    run = tmp_path / 'run'
+    os.makedirs(run / 'results' / 'm')
+    for abbr, clean, dirty in (('ceval-law', 60.0, 20.0), ('ceval-logic', 30.0, 80.0)):
+        (run / 'results' / 'm' / f'{abbr}.json').write_text(json.dumps(
+            {'accuracy': 50.0, 'accuracy - clean': clean, 'accuracy - input contaminated': dirty,
+             'num_samples': 4}))
+    metrics = ['accuracy - clean', 'accuracy - input contaminated']
+    groups = [{'name': 'ceval', 'metric': metric, 'weights': {'ceval-law': 1, 'ceval-logic': 3},
+               'subsets': [[abbr, metric] for abbr in ('ceval-law', 'ceval-logic')]}
+              for metric in metrics]
+    cfg = fill_defaults({'models': [{'abbr': 'm', 'path': 'x'}],
+                         'datasets': [{'abbr': 'ceval-law'}, {'abbr': 'ceval-logic'}]}, slurm=False)
+    summarizer = build({'type': 'CircularSummarizer', 'metric_types': metrics,
+                        'dataset_abbrs': ['ceval', 'ceval-law', 'missing'],
+                        'summary_groups': groups}, SUMMARIZERS, config=cfg)
+    header, rows = summarizer.collect(str(run))
+    assert [(r[0], r[2], r[4]) for r in rows] == [
+        ('ceval', 'accuracy - clean', '37.50'), ('ceval', 'accuracy - input contaminated', '65.00'),
+        ('ceval-law', 'accuracy - clean', '60.00'), ('ceval-law', 'accuracy - input contaminated', '20.00'),
+        ('missing', 'accuracy - clean', '-'), ('missing', 'accuracy - input contaminated', '-')]
+    assert summarizer.summarize(str(run), 't')
