@@ -192,6 +192,16 @@ def test_dry_run_by_name_and_a_missing_subject_is_one_line(tmp_path):
     assert proc.returncode == 2 and 'Traceback' not in proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if 'law_val.csv' in ln]
     assert len(lines) == 1 and 'ceval-exam.zip' in lines[0], proc.stderr
+    # the repository's configs/ (path='./data/...') run where there is no data/ at all
+    (tmp_path / 'out').mkdir(exist_ok=True)
+    proc = run_cli('--models', 'gpt_4o_mini_20240718', '--datasets', 'ceval_ppl', 'cmmlu_gen',
+                   '--config-dir', os.path.join(ROOT, 'configs'), '--dry-run',
+                   '-w', str(tmp_path / 'out'), env={'PYTHONPATH': ROOT}, cwd=str(tmp_path / 'out'))
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if 'expected the folder' in ln]
+    assert len(lines) == 2, proc.stderr  # one per benchmark, not one per file (238 lines)
+    assert "C-Eval: expected the folder './data/ceval/formal_ceval'" in lines[0]
+    assert 'and 49 more' in lines[0] and 'haonan-li/CMMLU' in lines[1]
 
 
 def test_circular_summarizer_rows_per_metric_and_groups_of_one_metric(tmp_path):

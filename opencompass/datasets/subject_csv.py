@@ -108,6 +108,9 @@ class SubjectCSVDataset(BaseDataset):
             raise DatasetError(f'{cls.__name__} needs name=<subject> (one of the subject '
                                f'folders of {cls.BENCHMARK})')
         root = get_data_path(path or cls.DEFAULT_PATH)
+        if not os.path.isdir(root):  # one line for all the subjects, not one per file
+            raise DatasetError(f"{cls.BENCHMARK}: expected the folder '{root}', which does not "
+                               f'exist; {cls.DATA_HINT}')
         used = cls.used_splits(reader_cfg)
         others = [cls.split_file(root, name, s) for s in cls.SPLITS if s not in used]
         return [cls.split_file(root, name, s) for s in used] + [f for f in others
