@@ -8,8 +8,9 @@ tiny invented data written in OpenCompass's layout under ``COMPASS_DATA_CACHE`` 
 
 - ``examples/eval_*.py``: all of them, and those whose ``opencompass.*`` names (followed
   through every ``read_base()`` import) all exist in this package ("supported");
-- dataset configs of gsm8k, mmlu, ARC_c, ARC_e, hellaswag, bbh, humaneval, math, ``path=`` as
-  shipped, each with a local API model config (``--models``): all, and the supported ones;
+- dataset configs of gsm8k, mmlu, ARC_c, ARC_e, hellaswag, bbh, humaneval, math, ceval, cmmlu,
+  ``path=`` as shipped, each with a local API model config (``--models``): all, and the
+  supported ones;
 - model configs whose ``type`` is a model class we support, each with a tiny dataset; the
   lmdeploy ones (``TurboMindModel*``) in a row of their own;
 - summarizer configs using ``DefaultSummarizer``: loaded, then a summary is built from
@@ -34,7 +35,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-BENCHMARKS = ('gsm8k', 'mmlu', 'ARC_c', 'ARC_e', 'hellaswag', 'bbh', 'humaneval', 'math')
+BENCHMARKS = ('gsm8k', 'mmlu', 'ARC_c', 'ARC_e', 'hellaswag', 'bbh', 'humaneval', 'math', 'ceval',
+              'cmmlu')
 MODEL_TYPES = ('HuggingFacewithChatTemplate', 'HuggingFaceBaseModel', 'HuggingFaceCausalLM',
                'HuggingFace', 'OpenAISDK', 'OpenAI')
 
@@ -101,6 +103,32 @@ def write_tiny_data(cache: str) -> None:
             json.dump(competition, f)
     _jsonl(os.path.join(data, 'math', 'test_prm800k_500.jsonl'),
            [{**row, 'answer': str(2 * int(key))} for key, row in competition.items()])
+    _write_exam_csvs(data, ours)
+
+
+def _write_exam_csvs(data: str, ours: str) -> None:
+    """C-Eval (``ceval/formal_ceval/<split>/<s>_<split>.csv``, no answers in test) and CMMLU
+    (``cmmlu/<split>/<s>.csv``), headers as published."""
+    from opencompass.config import load_config
+    ceval = load_config(os.path.join(ours, 'ceval', 'ceval_all_sets.py'))['ceval_all_sets']
+    cmmlu = load_config(os.path.join(ours, 'cmmlu', 'cmmlu_all_sets.py'))['cmmlu_all_sets']
+    files: list[tuple[str, list[list[str]]]] = []
+    for s in ceval:
+        for split in ('dev', 'val', 'test'):
+            answered = split != 'test'
+            header = ['id', 'question', 'A', 'B', 'C', 'D'] + (['answer'] if answered else [])
+            files.append((os.path.join('ceval', 'formal_ceval', split, f'{s}_{split}.csv'), [header] + [
+                [str(i), f'问题{i}', '一', '二', '三', '四'] + (['ABCD'[i % 4]] if answered else [])
+                for i in range(5)]))
+    for s in cmmlu:
+        for split in ('dev', 'test'):
+            files.append((os.path.join('cmmlu', split, f'{s}.csv'), [
+                ['', 'Question', 'A', 'B', 'C', 'D', 'Answer']] + [
+                [str(i), f'问题{i}', '一', '二', '三', '四', 'ABCD'[i % 4]] for i in range(5)]))
+    for relative, rows in files:
+        os.makedirs(os.path.dirname(os.path.join(data, relative)), exist_ok=True)
+        with open(os.path.join(data, relative), 'w', encoding='utf-8', newline='') as f:
+            csv.writer(f).writerows(rows)
 
 
 def write_helper_configs(config_dir: str, data_file: str) -> None:

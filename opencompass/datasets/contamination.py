@@ -1,5 +1,6 @@
-"""``MMLUDatasetClean``, ``ARCDatasetClean``, ``HellaswagDatasetClean``: the benchmark rows plus
-``is_clean``, each test row's contamination label, for ``AccContaminationEvaluator``.
+"""``MMLUDatasetClean``, ``ARCDatasetClean``, ``HellaswagDatasetClean``, ``CEvalDatasetClean``:
+the benchmark rows plus ``is_clean``, each test row's contamination label, for
+``AccContaminationEvaluator``.
 
 The labels come from the annotation files of Contamination_Detector
 (https://github.com/liyucheng09/Contamination_Detector). OpenCompass downloads them on
@@ -10,11 +11,13 @@ be at that same place (under ``COMPASS_DATA_CACHE``, see ``utils/datasets.py``):
 MMLU                  ``data/mmlu/test/MMLU_test_contamination_annotations.json``
 ARC (Challenge)       ``data/ARC/ARC-c/ARC_c_test_contamination_annotations.json``
 HellaSwag             ``data/hellaswag/hellaswag_val_contamination_annotations.json``
+C-Eval (val split)    ``data/ceval/formal_ceval/val/ceval_contamination_annotations.json``
 ====================  ===========================================================
 
 Each file maps a row key to a list whose first item is the label (``clean``, ``input
 contamination`` or ``input-and-label contamination``); the key is ``"<subject> <row index>"``
-for MMLU, the question ``id`` for ARC and the line index for HellaSwag. A row without an
+for MMLU, ``"<subject>-<row index>"`` for C-Eval, the question ``id`` for ARC and the line
+index for HellaSwag. A row without an
 entry is ``not labeled``. The annotation file is not a required file: a config loads and
 plans (``--dry-run``) without it, and inference stops with one line naming where to put it.
 """
@@ -28,12 +31,13 @@ from ..registry import LOAD_DATASET
 from ..utils.datasets import get_data_path
 from .arc import ARCDataset
 from .base import BaseDataset, Rows
+from .ceval import CEvalDataset
 from .hellaswag import HellaswagDataset, read_hellaswag
 from .local_files import iter_jsonl, read_json_file
 from .mmlu import MMLUDataset
 
-__all__ = ['MMLUDatasetClean', 'ARCDatasetClean', 'HellaswagDatasetClean', 'load_annotations',
-           'NOT_LABELED']
+__all__ = ['MMLUDatasetClean', 'ARCDatasetClean', 'HellaswagDatasetClean', 'CEvalDatasetClean',
+           'load_annotations', 'NOT_LABELED']
 
 NOT_LABELED = 'not labeled'
 RELEASES = 'https://github.com/liyucheng09/Contamination_Detector/releases/download'
@@ -148,3 +152,36 @@ class HellaswagDatasetClean(_LabelsBesideFile, HellaswagDataset):
         notes = load_annotations(cls.annotation_file(file), cls.URL)
         lines = [lineno for lineno, _ in iter_jsonl(file)]
         return [{**row, 'is_clean': label(notes, str(n - 1))} for row, n in zip(rows, lines)]
+
+
+@LOAD_DATASET.register_module()
+class CEvalDatasetClean(CEvalDataset):
+    """``CEvalDataset`` with ``is_clean`` on the ``val`` rows (key ``"<subject>-<row index>"``),
+    the split OpenCompass's configs score; the labels cover only that split."""
+
+    URL = f'{RELEASES}/v0.1.1rc/ceval_annotations.json'
+
+    @classmethod
+    def estimate_size(cls, reader_cfg: dict[str, Any] | None = None, **kwargs: Any) -> int:
+        return CEvalDataset.estimate_size(reader_cfg=reader_cfg, **kwargs)  # planning: no labels
+
+    @staticmethod
+    def annotation_file(path: str) -> str:
+        return os.path.join(path, 'val', 'ceval_contamination_annotations.json')
+
+    @classmethod
+    def required_files(cls, path: str = '', name: str = '',
+                       reader_cfg: dict[str, Any] | None = None, **_: Any) -> list[str]:
+        files = CEvalDataset.required_files(path, name, reader_cfg)
+        return files + _existing(cls.annotation_file(get_data_path(path or cls.DEFAULT_PATH)))
+
+    @classmethod
+    def load(cls, path: str = '', name: str = '', local_mode: bool = False,
+             **kwargs: Any) -> dict[str, Rows]:
+        splits = CEvalDataset.load(path, name, **kwargs)
+        notes = load_annotations(cls.annotation_file(get_data_path(path or cls.DEFAULT_PATH)),
+                                 cls.URL)
+        if 'val' in splits:
+            splits['val'] = [{**row, 'is_clean': label(notes, f'{name}-{i}')}
+                             for i, row in enumerate(splits['val'])]
+        return splits

@@ -88,6 +88,9 @@ class DefaultSummarizer(Summarizer):
                 values = [self._score(scores, model_abbr(m), s) for s in group['subsets']]
                 average = group_average(group, values, [counts.get((model_abbr(m), subset_name(s)))
                                                         for s in group['subsets']])
+                if average is not None and group.get('metric'):  # ``[name, metric]`` finds it
+                    key = (model_abbr(m), group['name'])
+                    self.results[key] = {**self.results.get(key, {}), group['metric']: average}
                 if average is not None:  # a later group may average this one
                     scores[(model_abbr(m), group['name'])] = average
                     counts[(model_abbr(m), group['name'])] = sum(

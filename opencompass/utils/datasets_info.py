@@ -14,6 +14,8 @@ ARCHIVE_URL = ('https://github.com/open-compass/opencompass/releases/download/0.
 DATASET_IDS: dict[str, str] = {
     'opencompass/gsm8k': 'data/gsm8k/',
     'opencompass/mmlu': 'data/mmlu/',
+    'opencompass/ceval-exam': 'data/ceval/formal_ceval/',
+    'opencompass/cmmlu': 'data/cmmlu/',
     'opencompass/ai2_arc-test': 'data/ARC/ARC-c/ARC-Challenge-Test.jsonl',
     'opencompass/ai2_arc-dev': 'data/ARC/ARC-c/ARC-Challenge-Dev.jsonl',
     'opencompass/ai2_arc-easy-dev': 'data/ARC/ARC-e/ARC-Easy-Dev.jsonl',

@@ -33,7 +33,8 @@ class AccContaminationEvaluator(AccEvaluator):
         rows = list(test_set)
         if len(rows) != len(predictions) or any('is_clean' not in r for r in rows):
             return {'error': "AccContaminationEvaluator needs the test rows' is_clean column; "
-                             'use MMLUDatasetClean, ARCDatasetClean or HellaswagDatasetClean'}
+                             'use MMLUDatasetClean, ARCDatasetClean, HellaswagDatasetClean or '
+                             'CEvalDatasetClean'}
         labels = [str(r['is_clean']) for r in rows]
         details = overall.get('details') or []
         for d, lab in zip(details, labels):
