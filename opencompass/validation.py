@@ -188,9 +188,15 @@ def _check_summary_groups(check: Checker, cfg: dict[str, Any]) -> None:
 def _check_duplicates(check: Checker, models: list[Any], datasets: list[Any]) -> None:
     for kind, items, name in (('models', models, model_abbr), ('datasets', datasets, dataset_abbr)):
         counts = Counter(name(x) for x in items if isinstance(x, dict))
-        for abbr, n in counts.items():
-            if n > 1:
-                check.add(f"{kind}: abbr '{abbr}' is used by {n} entries; give each a unique abbr")
+        repeated = [f"'{abbr}' ({n} entries)" for abbr, n in counts.items() if n > 1]
+        if len(repeated) == 1:
+            abbr, n = next((a, n) for a, n in counts.items() if n > 1)
+            check.add(f"{kind}: abbr '{abbr}' is used by {n} entries; give each a unique abbr")
+        elif repeated:  # one line for one cause (two lists of the same subsets, say)
+            shown = ', '.join(repeated[:3]) + (f' and {len(repeated) - 3} more'
+                                              if len(repeated) > 3 else '')
+            check.add(f'{kind}: {len(repeated)} abbrs are used more than once: {shown}; give '
+                      'each entry a unique abbr (two lists of the same datasets loaded together?)')
 
 
 def _check_names(check: Checker, models: list[Any], datasets: list[Any]) -> None:

@@ -256,3 +256,28 @@ def test_one_missing_data_root_is_one_line_for_all_its_subsets(tmp_path):
     lines = [ln for ln in proc.stderr.splitlines() if 'opencompass/mmlu' in ln]
     assert len(lines) == 1, proc.stderr
     assert 'and 54 more].path' in lines[0] and 'Traceback' not in proc.stderr
+
+
+def test_two_lists_of_the_same_subsets_is_one_line(tmp_path):
+    """A file defining two ``*_datasets`` lists over the same subsets (OpenCompass's
+    ``bbh_llmjudge_gen``): one line counting the repeated abbrs, not one per subset (there
+    were 4 lines for 4 subsets before)."""
+    _write(tmp_path / 'cfgs' / 'datasets' / 'twice.py', '''
+        from opencompass.datasets import CustomDataset
+        def entry(name, shots):
+            return dict(abbr=name, type=CustomDataset, path='x.jsonl',
+                        reader_cfg=dict(input_columns=['q'], output_column='a'),
+                        infer_cfg=dict(prompt_template=dict(type='PromptTemplate', template=shots + '{q}'),
+                                       retriever=dict(type='ZeroRetriever'),
+                                       inferencer=dict(type='GenInferencer')),
+                        eval_cfg=dict(evaluator=dict(type='AccEvaluator')))
+        zero_datasets = [entry(n, '') for n in ('s1', 's2', 's3', 's4')]
+        few_datasets = [entry(n, 'Q: 1 A: 1 ') for n in ('s1', 's2', 's3', 's4')]
+        ''')
+    proc = run_cli('--hf-path', str(tmp_path / 'model'), '--datasets', 'twice', '--config-dir',
+                   str(tmp_path / 'cfgs'), '--dry-run', '-w', str(tmp_path / 'out'), env=ENV,
+                   cwd=str(tmp_path))
+    assert proc.returncode == 2
+    lines = [ln for ln in proc.stderr.splitlines() if 'more than once' in ln or 'used by' in ln]
+    assert len(lines) == 1, proc.stderr
+    assert "4 abbrs are used more than once: 's1' (2 entries)" in lines[0] and 'and 1 more' in lines[0]
