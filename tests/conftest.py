@@ -7,6 +7,7 @@ with ``OC_ALLOW_SKIP=1`` (tests/services.py).
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -55,7 +56,13 @@ def slurm(monkeypatch):
     if cluster is None:
         missing('slurm', why)
     monkeypatch.setenv('SLURM_CONF', cluster.conf)
-    return cluster
+    before = {job[0] for job in cluster.squeue('oc-')}
+    yield cluster
+    # a failed test may leave its jobs holding the node's 2 CPUs: every later Slurm test would
+    # then wait behind them and fail too (seen once: one failure became three)
+    for job_id, _, _ in cluster.squeue('oc-'):
+        if job_id not in before:
+            subprocess.run(['scancel', job_id], timeout=30, check=False)
 
 
 # markers given by module here, so the files (rewritten on other branches) stay untouched

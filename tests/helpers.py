@@ -115,7 +115,17 @@ def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
     full = {k: v for k, v in os.environ.items() if k != 'CUDA_VISIBLE_DEVICES'}
     full.update(env)
     return subprocess.Popen([sys.executable, os.path.join(ROOT, 'run.py'), *args], env=full,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """SIGINT back to its default in the child: a test suite started in the background
+    (``cmd &`` in a script) inherits SIGINT *ignored*, Python then keeps ignoring it, and a
+    test sending SIGINT would measure how the suite was launched, not what run.py does on
+    Ctrl-C (seen in a CI run started with ``nohup ... &``: both SIGINT tests timed out)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def kill_after_journal(cfg: str, work: str, journal_glob: str, lines: int,
