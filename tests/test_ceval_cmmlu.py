@@ -136,14 +136,14 @@ def test_ceval_clean_labels_the_val_rows(tmp_path, monkeypatch):
     assert notes in CEvalDatasetClean.required_files(**kwargs)
 
 
-def test_shipped_configs_and_the_names_opencompass_examples_import():
+def test_shipped_configs():
     subjects = _cfg('datasets', 'ceval', 'ceval_all_sets.py')
     assert len(subjects['ceval_all_sets']) == 52 and len(subjects['ceval_hard_sets']) == 8
     cm = _cfg('datasets', 'cmmlu', 'cmmlu_all_sets.py')
     assert len(cm['cmmlu_all_sets']) == 67 and cm['cmmlu_subject_mapping']['arts'] == '艺术学'
-    for name, alias in (('ceval_gen', 'ceval_gen_5f30c7'), ('ceval_ppl', 'ceval_ppl_578f8d'),
-                        ('ceval_clean_ppl', None), ('cmmlu_gen', 'cmmlu_0shot_cot_gen_305931'),
-                        ('cmmlu_ppl', None), ('cmmlu_gen_c13365', None), ('cmmlu_ppl_041cbf', None)):
+    # OpenCompass's hashed names (ceval_gen_5f30c7 ...) are not shipped: they come from its own
+    # tree through OPENCOMPASS_CONFIGS (docs/compatibility.md)
+    for name in ('ceval_gen', 'ceval_ppl', 'ceval_clean_ppl', 'cmmlu_gen', 'cmmlu_ppl'):
         bench = name.split('_')[0]
         entries = _cfg('datasets', bench, f'{name}.py')[f'{bench}_datasets']
         sets = subjects['ceval_all_sets'] if bench == 'ceval' else cm['cmmlu_all_sets']
@@ -151,8 +151,6 @@ def test_shipped_configs_and_the_names_opencompass_examples_import():
         ids = {'ceval': 'opencompass/ceval-exam', 'cmmlu': 'opencompass/cmmlu'}
         assert {e['path'] for e in entries} == {ids[bench]}
         assert {e['reader_cfg']['test_split'] for e in entries} == {'val' if bench == 'ceval' else 'test'}
-        if alias:
-            assert _cfg('datasets', bench, f'{alias}.py')[f'{bench}_datasets'] == entries
     gen = _cfg('datasets', 'ceval', 'ceval_gen.py')['ceval_datasets'][0]
     assert '计算机网络考试' in gen['infer_cfg']['ice_template']['template']['round'][0]['prompt']
     clean = _cfg('datasets', 'ceval', 'ceval_clean_ppl.py')['ceval_datasets'][0]

@@ -1,5 +1,0 @@
-"""The name OpenCompass's examples import for ``ceval_gen`` (the same prompt)."""
-from mmengine.config import read_base
-
-with read_base():
-    from .ceval_gen import ceval_datasets  # noqa: F401
